@@ -1,0 +1,278 @@
+"""Multi-head attention as a readable module that matches ``torch.nn.MultiheadAttention``.
+
+Taught in chapter 5 (multi-head attention); the mask conventions in chapters 4 and 6.
+
+The layer keeps four separate projections (``qkv.q_proj``, ``qkv.k_proj``, ``qkv.v_proj``
+and ``out_proj``) where PyTorch fuses the first three into ``in_proj_weight``;
+:meth:`MultiHeadAttention.from_torch` and :meth:`MultiHeadAttention.to_torch` convert
+between the two layouts. Differences from PyTorch, on purpose:
+
+* ``is_causal=True`` without an ``attn_mask`` builds the causal mask (PyTorch requires
+  the mask as well and treats ``is_causal`` as a hint).
+* A query whose keys are all masked gets zero weights, so its output is ``out_proj.bias``;
+  PyTorch's module returns NaN for it (its functional SDPA returns zeros, as we do).
+* No dropout, ``add_bias_kv`` or ``add_zero_attn``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from . import _validate
+from .attention import scaled_dot_product_attention
+from .heads import merge_heads, split_heads
+from .masks import additive_mask, causal_mask
+from .projections import QKVProjection
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention with the interface of ``torch.nn.MultiheadAttention``.
+
+    With ``batch_first=True``: ``query (B, L, E)``, ``key (B, S, kdim)``,
+    ``value (B, S, vdim)`` give ``out (B, L, E)`` and ``weights (B, L, S)`` (averaged over
+    heads) or ``(B, H, L, S)``. With ``batch_first=False`` the first two axes of inputs and
+    output are swapped; unbatched inputs ``(L, E)`` are accepted as well.
+
+    Boolean masks follow PyTorch's module: ``True`` means the query may **not** attend.
+    ``key_padding_mask`` is ``(B, S)``; ``attn_mask`` is ``(L, S)`` or ``(B*H, L, S)``.
+    """
+
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        *,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        bias: bool = True,
+        batch_first: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        self.embed_dim = _validate.positive_int("embed_dim", embed_dim)
+        self.num_heads = _validate.positive_int("num_heads", num_heads)
+        if embed_dim % num_heads:
+            raise ValueError(
+                f"embed_dim = {embed_dim} must be divisible by num_heads = {num_heads}, "
+                f"so that every head gets Dh = embed_dim / num_heads dimensions"
+            )
+        self.head_dim = embed_dim // num_heads
+        self.batch_first = batch_first
+        factory = {"device": device, "dtype": dtype}
+        self.qkv = QKVProjection(embed_dim, embed_dim, kdim=kdim, vdim=vdim, bias=bias, **factory)
+        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias, **factory)  # W_o
+        self.kdim, self.vdim = self.qkv.kdim, self.qkv.vdim
+
+    def forward(
+        self,
+        query: Tensor,
+        key: Tensor | None = None,
+        value: Tensor | None = None,
+        *,
+        key_padding_mask: Tensor | None = None,
+        attn_mask: Tensor | None = None,
+        need_weights: bool = True,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ) -> tuple[Tensor, Tensor | None]:
+        key = query if key is None else key
+        value = key if value is None else value
+        query = _validate.tensor("query", query, ndim=(2, 3))
+        key = _validate.tensor("key", key, ndim=(2, 3))
+        value = _validate.tensor("value", value, ndim=(2, 3))
+        batched = query.dim() == 3
+        if key.dim() != query.dim() or value.dim() != query.dim():
+            raise ValueError(
+                "query, key and value must all be batched (3-D) or all unbatched (2-D), got "
+                f"query {_validate.shape_of(query)}, key {_validate.shape_of(key)}, "
+                f"value {_validate.shape_of(value)}"
+            )
+        if not batched:
+            query, key, value = query[None], key[None], value[None]  # (1, L, E) ...
+            if key_padding_mask is not None and isinstance(key_padding_mask, Tensor):
+                key_padding_mask = key_padding_mask[None]  # (1, S)
+        elif not self.batch_first:
+            query, key, value = (t.transpose(0, 1) for t in (query, key, value))  # (B, L, E) ...
+        self._check_sizes(query, key, value)
+        B, L, S = query.size(0), query.size(1), key.size(1)
+
+        mask = self._combined_mask(key_padding_mask, attn_mask, is_causal, B, L, S, query)
+        q, k, v = self.qkv(query, key, value)  # (B, L, E), (B, S, E), (B, S, E)
+        q = split_heads(q, self.num_heads)  # (B, H, L, Dh)
+        k = split_heads(k, self.num_heads)  # (B, H, S, Dh)
+        v = split_heads(v, self.num_heads)  # (B, H, S, Dh)
+        heads, weights = scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, H, L, Dh)
+        out = self.out_proj(merge_heads(heads))  # (B, L, E)
+
+        if not batched:
+            out, weights = out[0], weights[0]  # (L, E), (H, L, S)
+        elif not self.batch_first:
+            out = out.transpose(0, 1)  # (L, B, E)
+        if not need_weights:
+            return out, None
+        if average_attn_weights:
+            weights = weights.mean(dim=-3)  # (B, L, S)
+        return out, weights
+
+    def _check_sizes(self, query: Tensor, key: Tensor, value: Tensor) -> None:
+        """Check batch-first ``(B, L, E)``, ``(B, S, kdim)``, ``(B, S, vdim)`` against the layer."""
+        shapes = {
+            n: _validate.shape_of(t) for n, t in (("query", query), ("key", key), ("value", value))
+        }
+        for name, t, size, what in (
+            ("query", query, self.embed_dim, "embed_dim"),
+            ("key", key, self.kdim, "kdim"),
+            ("value", value, self.vdim, "vdim"),
+        ):
+            if t.size(-1) != size:
+                raise ValueError(
+                    f"{name} has last dimension {t.size(-1)} (batch-first shape {shapes[name]}), "
+                    f"but this layer expects {what} = {size}"
+                )
+        if not query.size(0) == key.size(0) == value.size(0):
+            raise ValueError(
+                "query, key and value must have the same batch size B, got batch-first shapes "
+                f"query {shapes['query']}, key {shapes['key']}, value {shapes['value']}"
+            )
+        if key.size(1) != value.size(1):
+            raise ValueError(
+                "key and value must have the same length S, got batch-first shapes "
+                f"key {shapes['key']} and value {shapes['value']}"
+            )
+        _validate.same_dtype(query=query, key=key, value=value)
+
+    def _combined_mask(
+        self,
+        key_padding_mask: Tensor | None,
+        attn_mask: Tensor | None,
+        is_causal: bool,
+        B: int,
+        L: int,
+        S: int,
+        query: Tensor,
+    ) -> Tensor | None:
+        """Merge the module's masks into one additive ``(B, H, L, S)`` mask (or ``None``)."""
+        H, dtype = self.num_heads, query.dtype
+        if attn_mask is None and is_causal:
+            attn_mask = ~causal_mask(L, S, device=query.device)  # (L, S), True = may not attend
+        mask = None
+        if attn_mask is not None:
+            _validate.tensor("attn_mask", attn_mask, ndim=(2, 3), floating=False)
+            expected, describe = (
+                ((L, S), "(L, S)") if attn_mask.dim() == 2 else ((B * H, L, S), "(B*H, L, S)")
+            )
+            _validate.mask(
+                "attn_mask", attn_mask, expected, describe=describe, allow_broadcast=False
+            )
+            mask = self._additive(attn_mask, dtype)
+            if attn_mask.dim() == 3:
+                mask = mask.view(B, H, L, S)
+        if key_padding_mask is not None:
+            _validate.mask(
+                "key_padding_mask",
+                key_padding_mask,
+                (B, S),
+                describe="(B, S)",
+                allow_broadcast=False,
+            )
+            padding = self._additive(key_padding_mask, dtype)[:, None, None, :]  # (B, 1, 1, S)
+            mask = padding if mask is None else mask + padding
+        return mask
+
+    @staticmethod
+    def _additive(mask: Tensor, dtype: torch.dtype) -> Tensor:
+        """A module-convention mask (bool ``True`` = may not attend) as ``0``/``-inf`` scores."""
+        return additive_mask(~mask if mask.dtype == torch.bool else mask, dtype)
+
+    @classmethod
+    def from_torch(cls, module: nn.MultiheadAttention) -> MultiHeadAttention:
+        """A copy of ``module`` with the same weights, so it computes the same numbers.
+
+        ``in_proj_weight`` stacks ``[W_q; W_k; W_v]`` (each ``(E, E)``, PyTorch's ``(out, in)``
+        layout); when ``kdim`` or ``vdim`` differ from ``embed_dim`` PyTorch keeps
+        ``q_proj_weight``, ``k_proj_weight`` and ``v_proj_weight`` instead.
+        """
+        if not isinstance(module, nn.MultiheadAttention):
+            raise TypeError(
+                f"module must be a torch.nn.MultiheadAttention, got {type(module).__name__}"
+            )
+        unsupported = []
+        if module.dropout > 0:
+            unsupported.append(f"dropout={module.dropout} (this layer has no dropout)")
+        if module.bias_k is not None:
+            unsupported.append("add_bias_kv=True")
+        if module.add_zero_attn:
+            unsupported.append("add_zero_attn=True")
+        if unsupported:
+            raise ValueError("cannot copy a MultiheadAttention with " + ", ".join(unsupported))
+        reference = module.out_proj.weight
+        ours = cls(
+            module.embed_dim,
+            module.num_heads,
+            kdim=module.kdim,
+            vdim=module.vdim,
+            bias=module.in_proj_bias is not None,
+            batch_first=module.batch_first,
+            device=reference.device,
+            dtype=reference.dtype,
+        )
+        if module._qkv_same_embed_dim:
+            w_q, w_k, w_v = module.in_proj_weight.chunk(3)  # each (E, E)
+        else:
+            w_q, w_k, w_v = module.q_proj_weight, module.k_proj_weight, module.v_proj_weight
+        with torch.no_grad():
+            for linear, weight in (
+                (ours.qkv.q_proj, w_q),
+                (ours.qkv.k_proj, w_k),
+                (ours.qkv.v_proj, w_v),
+                (ours.out_proj, reference),
+            ):
+                linear.weight.copy_(weight)
+            if module.in_proj_bias is not None:
+                for linear, b in zip(
+                    (ours.qkv.q_proj, ours.qkv.k_proj, ours.qkv.v_proj),
+                    module.in_proj_bias.chunk(3),
+                    strict=True,
+                ):
+                    linear.bias.copy_(b)
+                ours.out_proj.bias.copy_(module.out_proj.bias)
+        return ours
+
+    def to_torch(self) -> nn.MultiheadAttention:
+        """A ``torch.nn.MultiheadAttention`` with this layer's weights (undoes ``from_torch``)."""
+        reference = self.out_proj.weight
+        bias = self.out_proj.bias is not None
+        module = nn.MultiheadAttention(
+            self.embed_dim,
+            self.num_heads,
+            bias=bias,
+            kdim=self.kdim,
+            vdim=self.vdim,
+            batch_first=self.batch_first,
+            device=reference.device,
+            dtype=reference.dtype,
+        )
+        projections = (self.qkv.q_proj, self.qkv.k_proj, self.qkv.v_proj)
+        with torch.no_grad():
+            if module._qkv_same_embed_dim:
+                module.in_proj_weight.copy_(torch.cat([p.weight for p in projections]))  # (3E, E)
+            else:
+                for target, p in zip(
+                    (module.q_proj_weight, module.k_proj_weight, module.v_proj_weight),
+                    projections,
+                    strict=True,
+                ):
+                    target.copy_(p.weight)
+            module.out_proj.weight.copy_(reference)
+            if bias:
+                module.in_proj_bias.copy_(torch.cat([p.bias for p in projections]))  # (3E,)
+                module.out_proj.bias.copy_(self.out_proj.bias)
+        return module
+
+    def extra_repr(self) -> str:
+        return (
+            f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, "
+            f"head_dim={self.head_dim}, batch_first={self.batch_first}"
+        )
