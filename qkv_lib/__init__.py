@@ -14,7 +14,7 @@ Shape notation used everywhere: B batch, T or L query length, S key/value length
 E embed dim, H heads, Dh = E / H head dim, Dv value dim.
 """
 
-from . import attention, heads, masks, modules, projections
+from . import attention, heads, masks, modules, plotting, projections, retrieval, widgets
 from .attention import masked_softmax, scaled_dot_product_attention
 from .heads import merge_heads, split_heads
 from .masks import (
@@ -25,6 +25,7 @@ from .masks import (
     sdpa_mask_from_mha,
 )
 from .modules import MultiHeadAttention
+from .notebook import setup_notebook
 from .projections import QKVProjection
 
 __version__ = "0.1.0"
@@ -42,8 +43,12 @@ __all__ = [
     "merge_heads",
     "mha_mask_from_sdpa",
     "modules",
+    "plotting",
     "projections",
+    "retrieval",
     "scaled_dot_product_attention",
     "sdpa_mask_from_mha",
+    "setup_notebook",
     "split_heads",
+    "widgets",
 ]

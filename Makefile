@@ -1,0 +1,89 @@
+# The QKV course: two commands do everything.
+#   make book   build the website into _build/html (runs every notebook; any error or warning fails)
+#   make test   lint, format check, unit tests, every notebook under nbval, and the book build
+# Also: make venv | assets | lab | clean | distclean
+
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTHON := $(BIN)/python
+VENDOR := book_assets/vendor
+MATHJAX := node_modules/mathjax/es5
+MERMAID := node_modules/mermaid/dist
+
+# The gating build: -W turns every warning into an error, -n reports every broken reference,
+# --keep-going lists all of them before failing. tests/test_book.py runs the same flags.
+BOOK_FLAGS := --builder html -W -n --keep-going
+
+# With MPLBACKEND=Agg the notebooks' figures silently vanish from the book: let the kernels
+# pick their inline backend. Quiet the debugger's frozen-modules warning in kernels.
+unexport MPLBACKEND
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help venv assets book test lab clean distclean
+
+help:
+	@echo "make book    build the website into _build/html"
+	@echo "make test    ruff, pytest (unit tests + every notebook) and a fresh book build"
+	@echo "make lab     open the chapters in JupyterLab"
+	@echo "make venv    create .venv with the pinned requirements and qkv_lib (editable)"
+	@echo "make assets  fetch MathJax and Mermaid from npm into $(VENDOR)/"
+	@echo "make clean   remove build outputs (keeps .venv and node_modules)"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --upgrade pip
+	$(PYTHON) -m pip install -r requirements.txt -e .
+	touch $@
+
+assets: $(VENDOR)/.copied
+
+# `npm ci` reinstalls node_modules/ exactly as package-lock.json says; only when the lock changes.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# Copy only what the browser loads: MathJax's combined TeX component, the extensions it may
+# autoload, its menu/accessibility parts and its fonts; Mermaid's self-contained classic build.
+$(VENDOR)/.copied: node_modules/.installed Makefile
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/mathjax/output/chtml/fonts $(VENDOR)/mermaid
+	cp $(MATHJAX)/tex-mml-chtml.js $(VENDOR)/mathjax/
+	cp -R $(MATHJAX)/input $(MATHJAX)/a11y $(MATHJAX)/sre $(MATHJAX)/ui $(VENDOR)/mathjax/
+	cp -R $(MATHJAX)/output/chtml/fonts/woff-v2 $(VENDOR)/mathjax/output/chtml/fonts/
+	cp node_modules/mathjax/LICENSE $(VENDOR)/mathjax/
+	cp $(MERMAID)/mermaid.min.js $(VENDOR)/mermaid/
+	cp node_modules/mermaid/LICENSE $(VENDOR)/mermaid/
+	touch $@
+
+book: venv assets
+	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
+	@echo "$(CURDIR)/_build/html/index.html"
+
+# Every check runs even if an earlier one fails; the exit status is non-zero if any failed.
+# The book is built once, inside pytest (tests/test_book.py builds it into a fresh folder).
+test: venv assets
+	status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/pytest --nbval-lax --nbval-current-env || status=1; \
+	exit $$status
+
+lab: venv
+	@test -x $(BIN)/jupyter-lab || { echo "JupyterLab is missing from $(VENV): $(PYTHON) -m pip install jupyterlab"; exit 1; }
+	$(BIN)/jupyter lab
+
+clean:
+	rm -rf _build $(VENDOR) .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
+	  \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,61 @@
+"""Sphinx extension for the QKV course book: make the offline assets dependable.
+
+1. Fail the build early when `make assets` has not filled book_assets/vendor/ (otherwise the book
+   builds fine and the reader sees raw TeX and raw Mermaid code).
+2. Load Mermaid as a classic script. sphinxcontrib-mermaid 2.1.1 emits
+   `import mermaid from "<url>"` in an inline module; browsers refuse to import modules from
+   file:// URLs, so diagrams would stay raw text when the book is opened from disk. We serve
+   mermaid's self-contained `mermaid.min.js` (it sets `globalThis.mermaid`) and rewrite the
+   import into `const mermaid = globalThis.mermaid;`. Inline modules without imports run from
+   file:// as well as over http.
+3. Drop the saved ipywidgets state that myst-nb embeds in pages of notebooks that made widgets.
+   The book loads no widget manager (`nb_ipywidgets_js: {}`), so the state is dead weight: the
+   explorers show their kernel-free text/html twins instead.
+"""
+
+import re
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+VENDOR = Path(__file__).resolve().parent / "vendor"
+REQUIRED = ("mathjax/tex-mml-chtml.js", "mermaid/mermaid.min.js")
+MERMAID_CLASSIC = "mermaid/mermaid.min.js"  # relative to html_static_path
+_IMPORT = re.compile(r"import\s+mermaid\s+from\s+\"[^\"]*\";")
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _check_vendor(app: Sphinx) -> None:
+    missing = [name for name in REQUIRED if not (VENDOR / name).is_file()]
+    if missing:
+        raise ExtensionError(f"missing {missing} under {VENDOR}: run `make assets` first")
+
+
+def _classic_mermaid(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files", [])
+    bodies = [(js, getattr(js, "attributes", {}).get("body") or "") for js in scripts]
+    modules = [js for js, body in bodies if _IMPORT.search(body)]
+    if not modules:
+        return
+    priority = app.config.mermaid_js_priority
+    app.add_js_file(MERMAID_CLASSIC, priority=priority - 1)
+    for js in modules:
+        scripts.remove(js)
+        body = _IMPORT.sub("const mermaid = globalThis.mermaid;", js.attributes["body"], count=1)
+        app.add_js_file(None, body=body, priority=priority, type="module")
+
+
+def _drop_widget_state(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files", [])
+    for js in [js for js in scripts if getattr(js, "attributes", {}).get("type") == WIDGET_STATE]:
+        scripts.remove(js)
+
+
+def setup(app: Sphinx) -> dict:
+    app.setup_extension("sphinxcontrib.mermaid")
+    app.connect("builder-inited", _check_vendor)
+    # after sphinxcontrib.mermaid's own handler (default priority 500) has added its script
+    app.connect("html-page-context", _classic_mermaid, priority=900)
+    app.connect("html-page-context", _drop_widget_state, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

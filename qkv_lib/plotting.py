@@ -1,0 +1,359 @@
+"""Figures for the course: one style, attention heatmaps, vectors in the plane, weight bars.
+
+Every helper takes ``ax=None`` (a new figure is made when it is None), labels its axes and
+returns the Axes; none calls ``plt.show()``. First used in chapter 1, Q, K and V as retrieval;
+the heatmap is used by every later chapter.
+
+Shapes: L query length, S key/value length, N number of vectors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+from collections.abc import Iterator, Mapping, Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = [
+    "COURSE_STYLE",
+    "OKABE_ITO",
+    "attention_heatmap",
+    "bar_weights",
+    "course_style",
+    "figure_to_png",
+    "figure_to_svg",
+    "gzipped_size",
+    "vectors_2d",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe categorical palette, black first.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+
+# The colour cycle leaves out black (used for text) and yellow (too light on white).
+_CYCLE = ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue")
+CYCLE: tuple[str, ...] = tuple(OKABE_ITO[name] for name in _CYCLE)
+
+#: Sequential colour map of every heatmap (perceptually uniform, colour-blind safe).
+HEATMAP_CMAP = "viridis"
+
+#: The course's figure style: an rcParams dict, applied by ``setup_notebook`` and ``course_style``.
+COURSE_STYLE: dict[str, object] = {
+    "figure.figsize": [6.4, 4.0],
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "axes.prop_cycle": mpl.cycler(color=list(CYCLE)),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "image.cmap": HEATMAP_CMAP,
+    "svg.hashsalt": "qkv-course",  # stable SVG ids, so repeated builds give identical bytes
+    "svg.fonttype": "none",  # text stays text: smaller, searchable SVG frames
+}
+
+_SVG_METADATA = {"Date": None, "Creator": None}
+_PNG_METADATA = {"Software": None}
+_TOLERANCE = 1e-5
+
+
+@contextlib.contextmanager
+def course_style() -> Iterator[None]:
+    """Temporarily apply ``COURSE_STYLE`` (a ``matplotlib.rc_context``)."""
+    with mpl.rc_context(COURSE_STYLE):
+        yield
+
+
+# --- input checks -------------------------------------------------------------------------
+
+
+def _as_tensor(x: object, name: str) -> torch.Tensor:
+    """Return ``x`` as a detached float64 CPU tensor, or raise a TypeError naming ``name``."""
+    if isinstance(x, torch.Tensor):
+        t = x.detach().cpu()
+    elif isinstance(x, np.ndarray):
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers; got a numpy array of dtype {x.dtype}")
+        t = torch.from_numpy(x)
+    else:
+        raise TypeError(f"{name} must be a torch.Tensor (or numpy array); got {type(x).__name__}")
+    if t.is_complex() or t.dtype == torch.bool:
+        raise TypeError(f"{name} must hold real numbers; got dtype {t.dtype}")
+    return t.to(torch.float64)
+
+
+def _check_probabilities(t: torch.Tensor, name: str) -> None:
+    """Raise a ValueError unless every entry of ``t`` is finite and in [0, 1]."""
+    if not torch.isfinite(t).all():
+        raise ValueError(f"{name} contains NaN or inf (shape {tuple(t.shape)})")
+    lo, hi = t.min().item(), t.max().item()
+    if lo < -_TOLERANCE or hi > 1 + _TOLERANCE:
+        raise ValueError(
+            f"{name} must be attention weights in [0, 1]; got values from {lo:.4g} to {hi:.4g} "
+            f"(shape {tuple(t.shape)}). Did you pass scores before the softmax?"
+        )
+
+
+def _check_labels(labels: Sequence[str] | None, n: int, name: str, axis: str) -> list[str]:
+    if labels is None:
+        return [str(i) for i in range(n)]
+    labels = [str(label) for label in labels]
+    if len(labels) != n:
+        raise ValueError(f"{name} has {len(labels)} entries but the weights have {axis}={n}")
+    return labels
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None; got {type(ax).__name__}")
+    return ax
+
+
+# --- plot helpers -------------------------------------------------------------------------
+
+
+def attention_heatmap(
+    weights: torch.Tensor,
+    *,
+    ax: Axes | None = None,
+    query_labels: Sequence[str] | None = None,
+    key_labels: Sequence[str] | None = None,
+    title: str | None = None,
+    annotate: bool | str = "auto",
+    colorbar: bool = True,
+) -> Axes:
+    """Draw attention weights (L, S) as a heatmap: queries on the y-axis, keys on the x-axis.
+
+    The colour range is fixed to 0..1 so heatmaps can be compared across figures.
+    ``annotate``: True writes each weight in its cell, False never, "auto" when L * S <= 64.
+    Raises ValueError unless ``weights`` is 2-D with values in [0, 1].
+    """
+    w = _as_tensor(weights, "weights")
+    if w.ndim != 2:
+        raise ValueError(
+            f"weights must be 2-D with shape (L, S) = (queries, keys); got shape {tuple(w.shape)}"
+        )
+    _check_probabilities(w, "weights")
+    L, S = w.shape
+    ylabels = _check_labels(query_labels, L, "query_labels", "L")
+    xlabels = _check_labels(key_labels, S, "key_labels", "S")
+    if annotate not in (True, False, "auto"):
+        raise ValueError(f'annotate must be True, False or "auto"; got {annotate!r}')
+
+    ax = _new_axes(ax)
+    image = ax.imshow(w.numpy(), cmap=HEATMAP_CMAP, vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(S), xlabels)
+    ax.set_yticks(range(L), ylabels)
+    ax.set_xlabel("key (S)")
+    ax.set_ylabel("query (L)")
+    ax.tick_params(length=0)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    if title is not None:
+        ax.set_title(title)
+    if annotate is True or (annotate == "auto" and L * S <= 64):
+        for i in range(L):
+            for j in range(S):
+                value = w[i, j].item()
+                colour = "black" if value > 0.5 else "white"  # readable on viridis
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", color=colour, fontsize=8)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="attention weight")
+    return ax
+
+
+def _vector_group(value: object, name: str) -> torch.Tensor:
+    t = _as_tensor(value, f"vectors[{name!r}]")
+    shape = tuple(t.shape)
+    if t.ndim == 1:
+        t = t.unsqueeze(0)  # (2,) -> (1, 2)
+    if t.ndim != 2 or t.shape[1] != 2:
+        raise ValueError(
+            f"vectors[{name!r}] must have shape (N, 2) or (2,) (points in the plane); "
+            f"got shape {shape}"
+        )
+    if not torch.isfinite(t).all():
+        raise ValueError(f"vectors[{name!r}] contains NaN or inf")
+    return t
+
+
+def vectors_2d(
+    vectors: Mapping[str, torch.Tensor],
+    *,
+    ax: Axes | None = None,
+    labels: Mapping[str, Sequence[str]] | None = None,
+    colors: Mapping[str, str | Sequence[str]] | None = None,
+    arrows: bool = True,
+    limit: float | None = None,
+    legend: bool = True,
+    title: str | None = None,
+) -> Axes:
+    """Draw groups of 2-D vectors as arrows from the origin (or as points).
+
+    ``vectors`` maps a group name (shown in the legend, e.g. "keys", "query") to a tensor of
+    shape (N, 2) or (2,). ``labels`` optionally maps a group name to N names written at the
+    tips. ``limit`` fixes both axes to [-limit, limit] (so frames of an animation line up);
+    by default it fits the data. ``colors`` maps a group name to one colour or to N colours,
+    one per vector (default: the course cycle, one colour per group). The aspect ratio is
+    equal, so angles look right.
+    """
+    if not isinstance(vectors, Mapping) or not vectors:
+        raise TypeError(
+            "vectors must be a non-empty dict {group name: tensor (N, 2)}; "
+            f"got {type(vectors).__name__}"
+        )
+    groups = {str(name): _vector_group(value, str(name)) for name, value in vectors.items()}
+    labels = dict(labels or {})
+    for name, names in labels.items():
+        if name not in groups:
+            raise ValueError(f"labels has a group {name!r} that is not in vectors {list(groups)}")
+        if len(names) != groups[name].shape[0]:
+            raise ValueError(
+                f"labels[{name!r}] has {len(names)} names but vectors[{name!r}] has "
+                f"N={groups[name].shape[0]} vectors"
+            )
+    colors = dict(colors or {})
+
+    ax = _new_axes(ax)
+    for index, (name, points) in enumerate(groups.items()):
+        colour = colors.get(name, CYCLE[index % len(CYCLE)])
+        xy = points.numpy()
+        if isinstance(colour, str):
+            per_vector = [colour] * len(xy)
+        elif len(colour) == len(xy):
+            per_vector = list(colour)
+        else:
+            raise ValueError(
+                f"colors[{name!r}] must be one colour or N={len(xy)} colours; got {len(colour)}"
+            )
+        if arrows:
+            ax.quiver(
+                np.zeros(len(xy)),
+                np.zeros(len(xy)),
+                xy[:, 0],
+                xy[:, 1],
+                angles="xy",
+                scale_units="xy",
+                scale=1,
+                color=per_vector,
+                width=0.012,
+                label=name,
+            )
+        else:
+            ax.scatter(xy[:, 0], xy[:, 1], color=per_vector, label=name, zorder=3)
+        texts = labels.get(name, ())  # lengths checked above
+        for (x, y), text, text_colour in zip(xy, texts, per_vector, strict=False):
+            norm = float(np.hypot(x, y)) or 1.0
+            ax.annotate(
+                str(text),
+                (x, y),
+                xytext=(8 * x / norm, 8 * y / norm),
+                textcoords="offset points",
+                ha="left" if x >= 0 else "right",
+                va="bottom" if y >= 0 else "top",
+                color=text_colour,
+            )
+    if limit is None:
+        everything = torch.cat(list(groups.values()))
+        limit = 1.25 * max(float(everything.abs().max()), 1e-6)
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    ax.axhline(0, color="0.85", linewidth=0.8, zorder=0)
+    ax.axvline(0, color="0.85", linewidth=0.8, zorder=0)
+    ax.set_xlabel("dimension 1")
+    ax.set_ylabel("dimension 2")
+    if legend:
+        ax.legend(loc="lower left", frameon=False)
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def bar_weights(
+    weights: torch.Tensor,
+    labels: Sequence[str] | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    color: str | Sequence[str] | None = None,
+    annotate: bool = True,
+) -> Axes:
+    """Draw one query's attention weights over S keys as bars on a fixed 0..1 y-axis.
+
+    ``weights`` has shape (S,) with values in [0, 1]; ``labels`` names the S keys;
+    ``color`` is one colour or S colours (e.g. the keys' colours in a ``vectors_2d`` panel).
+    """
+    w = _as_tensor(weights, "weights")
+    if w.ndim != 1:
+        raise ValueError(
+            f"weights must be 1-D with shape (S,) (one query's weights); got shape {tuple(w.shape)}"
+        )
+    _check_probabilities(w, "weights")
+    names = _check_labels(labels, w.shape[0], "labels", "S")
+
+    ax = _new_axes(ax)
+    bars = ax.bar(range(len(names)), w.numpy(), color=color or CYCLE[0])
+    ax.set_xticks(range(len(names)), names)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("key")
+    ax.set_ylabel("attention weight")
+    if annotate:
+        ax.bar_label(bars, fmt="%.2f", padding=2, fontsize=8)
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+# --- deterministic rendering --------------------------------------------------------------
+
+
+def figure_to_svg(fig: Figure) -> str:
+    """Render ``fig`` as SVG text, reproducibly: no date, no creator, fixed ids (svg.hashsalt)."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
+    buffer = io.StringIO()
+    with mpl.rc_context(
+        {"svg.hashsalt": COURSE_STYLE["svg.hashsalt"], "svg.fonttype": COURSE_STYLE["svg.fonttype"]}
+    ):
+        fig.savefig(buffer, format="svg", metadata=_SVG_METADATA)
+    return buffer.getvalue()
+
+
+def figure_to_png(fig: Figure, *, dpi: float | None = None) -> bytes:
+    """Render ``fig`` as PNG bytes without the "Software" metadata, so output is reproducible."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
+    buffer = io.BytesIO()
+    fig.savefig(
+        buffer, format="png", dpi=dpi or COURSE_STYLE["savefig.dpi"], metadata=_PNG_METADATA
+    )
+    return buffer.getvalue()
+
+
+def gzipped_size(data: str | bytes) -> int:
+    """Size in bytes of ``data`` after gzip (what a web server would send)."""
+    raw = data.encode() if isinstance(data, str) else data
+    return len(gzip.compress(raw, mtime=0))

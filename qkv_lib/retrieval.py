@@ -1,0 +1,145 @@
+"""Attention as a soft dictionary lookup: a toy table of keys and values, exact and soft lookup.
+
+Taught in chapter 1, Q, K and V as retrieval. A Python dict returns the value whose key
+matches the query exactly; attention instead scores the query against *every* key, turns the
+scores into weights with a softmax, and returns the weighted mix of *all* values.
+
+Shapes: E key/query dim, S number of keys (= number of values), Dv value dim, L queries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import torch
+
+__all__ = [
+    "KEY_ANGLES",
+    "VALUE_FEATURES",
+    "ToyTable",
+    "exact_lookup",
+    "query_at_angle",
+    "soft_lookup",
+    "toy_dict",
+    "toy_keys_values",
+]
+
+#: Directions (degrees) of the toy keys: the two pets near each other, the rest far apart.
+KEY_ANGLES: dict[str, float] = {"cat": 20.0, "dog": 80.0, "car": 190.0, "tree": 280.0}
+
+#: What each coordinate of a toy value means (every value is a 3-D vector, Dv = 3).
+VALUE_FEATURES: tuple[str, ...] = ("size", "speed", "cuteness")
+
+_VALUES: dict[str, tuple[float, float, float]] = {
+    "cat": (0.2, 0.5, 0.9),
+    "dog": (0.4, 0.7, 0.8),
+    "car": (0.8, 0.9, 0.1),
+    "tree": (1.0, 0.0, 0.3),
+}
+_KEY_LENGTH = 2.0
+
+
+class ToyTable(NamedTuple):
+    """The toy lookup table of chapter 1: ``keys, values, labels = toy_keys_values()``."""
+
+    keys: torch.Tensor  # (S, E) = (4, 2): where each entry points in the plane
+    values: torch.Tensor  # (S, Dv) = (4, 3): what each entry returns (see VALUE_FEATURES)
+    labels: tuple[str, ...]  # S names: ("cat", "dog", "car", "tree")
+
+
+def query_at_angle(degrees: float, length: float = _KEY_LENGTH) -> torch.Tensor:
+    """A 2-D query (E,) = (2,) pointing ``degrees`` anticlockwise from the x-axis."""
+    radians = math.radians(degrees)
+    return torch.tensor([length * math.cos(radians), length * math.sin(radians)])
+
+
+def toy_keys_values() -> ToyTable:
+    """Return chapter 1's hand-chosen table: 4 keys in the plane (4, 2) and their values (4, 3).
+
+    The keys all have length 2, so a query's scores depend only on its direction. The values
+    live in a different space from the keys (size, speed, cuteness in 0..1): a key is what you
+    match against, a value is what you get back. Fresh tensors on every call.
+    """
+    labels = tuple(KEY_ANGLES)
+    keys = torch.stack([query_at_angle(KEY_ANGLES[name]) for name in labels])  # (S, E)
+    values = torch.tensor([_VALUES[name] for name in labels])  # (S, Dv)
+    return ToyTable(keys=keys, values=values, labels=labels)
+
+
+def toy_dict() -> dict[str, torch.Tensor]:
+    """The same table as a plain Python dict {label: value (Dv,)}, for ``exact_lookup``."""
+    table = toy_keys_values()
+    return dict(zip(table.labels, table.values, strict=True))
+
+
+def exact_lookup(query: str, table: Mapping[str, object]) -> object:
+    """Return ``table[query]``: a Python dict lookup, all or nothing.
+
+    Raises KeyError naming the available keys when ``query`` is not exactly one of them.
+    """
+    if not isinstance(table, Mapping):
+        raise TypeError(f"table must be a dict (a Mapping); got {type(table).__name__}")
+    try:
+        return table[query]
+    except KeyError:
+        available = ", ".join(repr(key) for key in table)
+        raise KeyError(
+            f"{query!r} is not a key of the table. An exact lookup needs an exact match; "
+            f"the keys are: {available}. A soft lookup (soft_lookup) would return a blend instead."
+        ) from None
+
+
+def _check_float(x: object, name: str) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor; got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor; got dtype {x.dtype}")
+    return x
+
+
+def soft_lookup(
+    query: torch.Tensor,
+    keys: torch.Tensor,
+    values: torch.Tensor,
+    temperature: float = 1.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Look up ``query`` softly: score every key, softmax the scores, mix the values.
+
+    Shapes: query (E,) or (L, E); keys (S, E); values (S, Dv) (or (S,) for scalar values).
+    Returns ``(output, weights)`` with output (Dv,) or (L, Dv) and weights (S,) or (L, S).
+
+    scores  = keys · query / (sqrt(E) * temperature)   # one score per key
+    weights = softmax(scores) over the S keys          # non-negative, sum to 1
+    output  = weights @ values                         # weighted mix of the values
+
+    With ``temperature=1`` this is scaled dot-product attention for one query. A small
+    temperature sharpens the weights towards the best-matching key (an almost exact lookup);
+    a large one flattens them towards the plain average of the values.
+    """
+    query = _check_float(query, "query")
+    keys = _check_float(keys, "keys")
+    values = _check_float(values, "values")
+    if keys.ndim != 2:
+        raise ValueError(f"keys must be 2-D with shape (S, E); got shape {tuple(keys.shape)}")
+    S, E = keys.shape
+    if query.ndim not in (1, 2) or query.shape[-1] != E:
+        raise ValueError(
+            f"query must have shape (E,) or (L, E) with E={E} to match keys {tuple(keys.shape)}; "
+            f"got shape {tuple(query.shape)}"
+        )
+    if values.ndim not in (1, 2) or values.shape[0] != S:
+        raise ValueError(
+            f"values must have shape (S, Dv) or (S,) with S={S} (one value per key, keys "
+            f"{tuple(keys.shape)}); got shape {tuple(values.shape)}"
+        )
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
+        raise TypeError(f"temperature must be a number; got {type(temperature).__name__}")
+    if not temperature > 0 or math.isinf(temperature):
+        raise ValueError(f"temperature must be a positive finite number; got {temperature}")
+
+    scores = query @ keys.T / (math.sqrt(E) * temperature)  # (S,) or (L, S)
+    weights = torch.softmax(scores, dim=-1)  # (S,) or (L, S), sums to 1 over the keys
+    output = weights @ values  # (Dv,) or (L, Dv)
+    return output, weights

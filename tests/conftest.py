@@ -1,0 +1,17 @@
+"""Fixtures shared by the test modules."""
+
+import os
+import shutil
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a headless-capable Chromium: required in CI, reported as a skip elsewhere."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs chromium for the browser checks (.ci/run installs it)")
+        pytest.skip("chromium is not installed (apt-get install chromium): browser check not run")
+    return path
