@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import torch
 
+from . import _validate
+
 __all__ = [
     "KEY_ANGLES",
     "VALUE_FEATURES",
@@ -91,14 +93,6 @@ def exact_lookup(query: str, table: Mapping[str, object]) -> object:
         ) from None
 
 
-def _check_float(x: object, name: str) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor; got {type(x).__name__}")
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor; got dtype {x.dtype}")
-    return x
-
-
 def soft_lookup(
     query: torch.Tensor,
     keys: torch.Tensor,
@@ -118,9 +112,9 @@ def soft_lookup(
     temperature sharpens the weights towards the best-matching key (an almost exact lookup);
     a large one flattens them towards the plain average of the values.
     """
-    query = _check_float(query, "query")
-    keys = _check_float(keys, "keys")
-    values = _check_float(values, "values")
+    query = _validate.tensor("query", query)
+    keys = _validate.tensor("keys", keys)
+    values = _validate.tensor("values", values)
     if keys.ndim != 2:
         raise ValueError(f"keys must be 2-D with shape (S, E); got shape {tuple(keys.shape)}")
     S, E = keys.shape
