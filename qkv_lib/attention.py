@@ -86,11 +86,13 @@ def scaled_dot_product_attention(
         raise TypeError(f"scale must be a number or None, got {type(scale).__name__}")
 
     scores = query @ key.transpose(-2, -1) * scale  # (..., L, S)
-    if attn_mask is not None:
+    if attn_mask is None:
+        weights = torch.softmax(scores, dim=-1)  # (..., L, S), each row sums to 1
+    else:
         if attn_mask.dtype == torch.bool:
             scores = scores.masked_fill(~attn_mask, float("-inf"))
         else:
             scores = scores + attn_mask.to(scores.dtype)
-    weights = masked_softmax(scores, dim=-1)  # (..., L, S), each row sums to 1 (or is all 0)
+        weights = masked_softmax(scores, dim=-1)  # (..., L, S), rows sum to 1 (or are all 0)
     out = weights @ value  # (..., L, Dv)
     return out, weights
