@@ -8,14 +8,26 @@ Every chapter notebook starts with ``import qkv_lib as qkv``. The package reads 
 * :mod:`qkv_lib.heads`       splitting into heads and merging them back (chapter 5)
 * :mod:`qkv_lib.modules`     multi-head attention like ``torch.nn.MultiheadAttention`` (ch. 5)
 * :mod:`qkv_lib.retrieval`   attention as a soft dictionary lookup (chapter 1)
+* :mod:`qkv_lib.exercises`   the exercises and ``check``, their mistake-aware checker
 * :mod:`qkv_lib.plotting`, :mod:`qkv_lib.widgets`, :mod:`qkv_lib.notebook`: figures, set-up
 
 Shape notation used everywhere: B batch, T or L query length, S key/value length,
 E embed dim, H heads, Dh = E / H head dim, Dv value dim.
 """
 
-from . import attention, heads, masks, modules, plotting, projections, retrieval, widgets
+from . import (
+    attention,
+    exercises,
+    heads,
+    masks,
+    modules,
+    plotting,
+    projections,
+    retrieval,
+    widgets,
+)
 from .attention import masked_softmax, scaled_dot_product_attention
+from .exercises import check
 from .heads import merge_heads, split_heads
 from .masks import (
     additive_mask,
@@ -36,6 +48,8 @@ __all__ = [
     "additive_mask",
     "attention",
     "causal_mask",
+    "check",
+    "exercises",
     "heads",
     "key_padding_mask",
     "masked_softmax",

@@ -1,0 +1,83 @@
+"""Every exercise's catalogue entry is consistent: its own mistakes are told apart.
+
+tests/test_exercises.py checks answers written the way learners write them; this file
+checks the catalogue itself, for every exercise and every mistake it knows.
+"""
+
+import itertools
+
+import pytest
+import torch
+
+import qkv_lib as qkv
+from qkv_lib.exercises import EXERCISES
+from qkv_lib.exercises.framework import close
+
+MISTAKES = [
+    pytest.param(ex, m, id=f"{ex.id}:{m.code}:{i}")
+    for ex in EXERCISES.values()
+    for i, m in enumerate(ex.mistakes)
+]
+
+
+def outputs(compute, inputs):
+    """What ``compute`` returns on ``inputs`` as a tuple, or None when it cannot run there."""
+    try:
+        value = compute(*inputs.fresh())
+    except RuntimeError:
+        return None
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES.values(), ids=list(EXERCISES))
+def test_reference_passes(exercise):
+    result = qkv.check(exercise.id, exercise.reference)
+    assert result.passed and result.code == "pass", result
+
+
+@pytest.mark.parametrize("exercise,mistake", MISTAKES)
+def test_each_mistake_gets_its_code(exercise, mistake):
+    result = qkv.check(exercise.id, mistake.compute)
+    assert not result.passed
+    assert result.code == mistake.code, result
+    assert result.message == mistake.message
+
+
+@pytest.mark.parametrize("exercise", EXERCISES.values(), ids=list(EXERCISES))
+def test_no_two_mistakes_coincide_on_the_checker_inputs(exercise):
+    """Reference and mistakes differ pairwise where they run (main inputs, else the probe)."""
+    for inputs in filter(None, (exercise.inputs(), exercise.probe and exercise.probe())):
+        variants = [("reference", exercise.reference)] + [
+            (f"{m.code}:{i}", m.compute) for i, m in enumerate(exercise.mistakes)
+        ]
+        results = [(name, outputs(f, inputs)) for name, f in variants]
+        ran = [(name, out) for name, out in results if out is not None]
+        for (name_a, a), (name_b, b) in itertools.combinations(ran, 2):
+            assert not close(a, b), f"{exercise.id}: {name_a} and {name_b} coincide"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES.values(), ids=list(EXERCISES))
+def test_inputs_have_distinct_sizes(exercise):
+    inputs = exercise.inputs()
+    sizes = list(inputs.sizes.values())
+    assert len(set(sizes)) == len(sizes), inputs.sizes
+    assert all(a.dtype == torch.float64 for a in inputs.args if isinstance(a, torch.Tensor))
+    for shape in exercise.outputs:
+        assert set(shape) <= set(inputs.sizes), (shape, inputs.sizes)
+
+
+def test_every_mistake_that_fails_on_the_main_inputs_runs_on_the_probe():
+    for exercise in EXERCISES.values():
+        for mistake in exercise.mistakes:
+            if outputs(mistake.compute, exercise.inputs()) is None:
+                assert exercise.probe is not None, (exercise.id, mistake.code)
+                assert outputs(mistake.compute, exercise.probe()) is not None
+
+
+def test_result_shows_itself():
+    good = qkv.check("causal_mask", lambda T: torch.ones(T, T, dtype=torch.bool).tril())
+    bad = qkv.check("causal_mask", lambda T: torch.ones(T, T, dtype=torch.bool).triu(1))
+    assert str(good).startswith("✔ causal_mask") and repr(good) == str(good)
+    assert str(bad).startswith("✘ causal_mask [mask-inverted]")
+    assert 'data-code="mask-inverted"' in bad._repr_html_()
+    assert "Correct" in good._repr_html_()
