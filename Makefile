@@ -25,6 +25,10 @@ BOOK_FLAGS := --builder html -W -n --keep-going
 unexport MPLBACKEND
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
+# The chapters are the answer key: in the book build and the tests every `qkv.check` must
+# pass, so a failed check raises instead of printing (learners in `make lab` get the message).
+book test: export QKV_CHECK_STRICT := 1
+
 .PHONY: help venv assets book test lab clean distclean
 
 help:

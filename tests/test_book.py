@@ -45,6 +45,7 @@ def build_env():
     env = os.environ.copy()
     env.pop("MPLBACKEND", None)  # Agg would silently drop every figure from the book
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env["QKV_CHECK_STRICT"] = "1"  # the chapters are the answer key: every check must pass
     return env
 
 
@@ -347,6 +348,25 @@ def test_a_raising_notebook_fails_the_build(tmp_path):
     proc = build(src, tmp_path / "out")
     assert proc.returncode != 0, f"a raising notebook built successfully:\n{log_tail(proc)}"
     assert "deliberately broken notebook" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_a_failing_check_fails_the_build(tmp_path):
+    """In the book the chapters are the answer key: a check that does not pass is an error."""
+    require_vendor_assets()
+    src = make_book(
+        tmp_path,
+        [
+            nbformat.v4.new_markdown_cell("# Wrong answer"),
+            nbformat.v4.new_code_cell(
+                "import torch\nimport qkv_lib as qkv\n"
+                "qkv.check('causal_mask', lambda T: torch.ones(T, T, dtype=torch.bool).triu())"
+            ),
+        ],
+    )
+    proc = build(src, tmp_path / "out")
+    assert proc.returncode != 0, f"a failing check built successfully:\n{log_tail(proc)}"
+    assert "mask-inverted" in proc.stdout + proc.stderr
 
 
 @pytest.mark.slow
