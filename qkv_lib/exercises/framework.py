@@ -70,6 +70,10 @@ class Exercise:
     probe: Callable[[], Inputs] | None = field(default=None, repr=False)
     dtype: str = field(default="float", repr=False)  # "float" or "bool"
     hint: Callable[[Tensor, Tensor, Inputs], str] | None = field(default=None, repr=False)
+    #: Names a mistake from the matrix product that failed, when no probe can run it.
+    failed_matmul: Callable[[translate.MatmulRecord, Inputs], Mistake | None] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def call(self) -> str:
@@ -155,6 +159,12 @@ def as_tensors(value: Any, n: int) -> tuple[Tensor, ...] | str:
 
 def diagnose(exercise: Exercise, answer: Any) -> CheckResult:
     """Check ``answer`` for ``exercise``; never raises for anything the answer does."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the learner's warnings are not the checker's message
+        return _diagnose(exercise, answer)
+
+
+def _diagnose(exercise: Exercise, answer: Any) -> CheckResult:
 
     def result(code: str, message: str) -> CheckResult:
         return CheckResult(exercise.id, code == "pass", code, message)
@@ -180,6 +190,8 @@ def diagnose(exercise: Exercise, answer: Any) -> CheckResult:
                 "not-attempted", "Not attempted yet: replace the `raise NotImplementedError`."
             )
         found = _diagnose_by_probe(exercise, answer)
+        if found is None and run.failed_matmul is not None and exercise.failed_matmul:
+            found = exercise.failed_matmul(run.failed_matmul, inputs)
         if found is not None:  # the mistake explains the error too, e.g. x @ W.T
             return result(found.code, found.message)
         explained = translate.explain(run.error, run.failed_matmul, inputs, run.names_by_id)
@@ -200,6 +212,20 @@ def diagnose(exercise: Exercise, answer: Any) -> CheckResult:
     tensors = as_tensors(run.value, len(exercise.outputs))
     if isinstance(tensors, str):
         return result("wrong-type", tensors[0].upper() + tensors[1:] + ".")
+    tensors = tuple(t.detach() for t in tensors)
+    for i, t in enumerate(tensors):
+        if t.device.type != "cpu":
+            return result(
+                "wrong-type",
+                f"{_which_output(exercise, i)}is on the {t.device.type} device; "
+                "return a CPU tensor.",
+            )
+        if exercise.dtype == "float" and not t.is_floating_point():
+            return result(
+                "wrong-type",
+                f"{_which_output(exercise, i)}has dtype {t.dtype}; it should be a real "
+                "floating-point tensor, like the inputs.",
+            )
     if exercise.dtype == "bool" and tensors[0].dtype != torch.bool:
         return result(
             "wrong-type",

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from .framework import Exercise, Inputs, Mistake
+from .translate import MatmulRecord
 
 # --- project_qkv ---------------------------------------------------------------------------
 
@@ -224,6 +225,14 @@ def _mha_mistake(code: str, message: str, **kwargs) -> Mistake:
     return Mistake(code, message, partial(_mha, **kwargs))
 
 
+def _unmoved_heads(record: MatmulRecord, inputs: Inputs) -> Mistake | None:
+    """A product of (B, T, H, Dh) tensors: heads were split without moving the head axis."""
+    H, Dh = inputs.sizes["H"], inputs.sizes["Dh"]
+    if tuple(record.left[-2:]) == (H, Dh) or tuple(record.right[-2:]) == (Dh, H):
+        return Mistake("reshape-without-transpose", _UNMOVED, _mha)
+    return None
+
+
 MULTI_HEAD_ATTENTION = Exercise(
     id="multi_head_attention",
     chapter=5,
@@ -282,4 +291,5 @@ MULTI_HEAD_ATTENTION = Exercise(
         _mha_mistake("transposed-weights", _TRANSPOSED_W, transpose=("q", "k", "v", "o")),
         _mha_mistake("transposed-weights", _TRANSPOSED_W, transpose=("q", "k", "v")),
     ),
+    failed_matmul=_unmoved_heads,
 )

@@ -86,7 +86,11 @@ def explain(
     """
     if record is not None:
         return _explain_matmul(record, inputs, names_by_id)
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    try:
+        text = str(error).strip()
+    except Exception:  # an exception may even fail to print itself
+        text = ""
+    text = text.splitlines()[0] if text else ""
     if "view size is not compatible" in text:
         return (
             "`.view()` needs a contiguous tensor, and a transposed tensor is not: use "
