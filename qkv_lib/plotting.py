@@ -357,3 +357,177 @@ def gzipped_size(data: str | bytes) -> int:
     """Size in bytes of ``data`` after gzip (what a web server would send)."""
     raw = data.encode() if isinstance(data, str) else data
     return len(gzip.compress(raw, mtime=0))
+
+
+# --- scores and curves (first used in chapter 4, the simple attention flow) ----------------
+
+__all__ += ["SCORE_CMAP", "line_plot", "score_heatmap"]
+
+#: Diverging colour map for scores, which can be any real number (ColorBrewer RdBu,
+#: colour-blind safe): blue below zero, white at zero, red above. Masked cells are grey.
+SCORE_CMAP = "RdBu_r"
+_MASKED_GREY = "0.85"
+
+
+def score_heatmap(
+    scores: torch.Tensor,
+    *,
+    ax: Axes | None = None,
+    query_labels: Sequence[str] | None = None,
+    key_labels: Sequence[str] | None = None,
+    title: str | None = None,
+    limit: float | None = None,
+    annotate: bool | str = "auto",
+    colorbar: bool = True,
+    label: str = "score (not a weight)",
+) -> Axes:
+    """Draw raw attention scores (L, S), before the softmax, as a diverging heatmap.
+
+    Scores are not in 0..1, so the colour range is symmetric, [-limit, limit] (default: the
+    largest finite |score|, or 1 when all are zero), with white at zero; pass the same
+    ``limit`` to compare figures. Entries equal to ``-inf`` (masked out) are drawn grey and
+    written "−∞". Queries on the y-axis, keys on the x-axis, as in :func:`attention_heatmap`.
+    ``annotate``: True, False or "auto" (when L * S <= 64); ``label`` names the colour bar.
+    """
+    s = _as_tensor(scores, "scores")
+    if s.ndim != 2:
+        raise ValueError(
+            f"scores must be 2-D with shape (L, S) = (queries, keys); got shape {tuple(s.shape)}"
+        )
+    if torch.isnan(s).any() or torch.isposinf(s).any():
+        raise ValueError(
+            f"scores contains NaN or +inf (shape {tuple(s.shape)}); only -inf (masked) is allowed"
+        )
+    L, S = s.shape
+    ylabels = _check_labels(query_labels, L, "query_labels", "L")
+    xlabels = _check_labels(key_labels, S, "key_labels", "S")
+    if annotate not in (True, False, "auto"):
+        raise ValueError(f'annotate must be True, False or "auto"; got {annotate!r}')
+    finite = torch.isfinite(s)
+    if limit is None:
+        limit = (float(s[finite].abs().max()) if finite.any() else 0.0) or 1.0  # never 0
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0:
+        raise ValueError(f"limit must be a positive number; got {limit!r}")
+    limit = float(limit)
+
+    ax = _new_axes(ax)
+    cmap = mpl.colormaps[SCORE_CMAP].with_extremes(bad=_MASKED_GREY)
+    data = np.ma.masked_array(s.numpy(), mask=~finite.numpy())
+    image = ax.imshow(data, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xticks(range(S), xlabels)
+    ax.set_yticks(range(L), ylabels)
+    ax.set_xlabel("key (S)")
+    ax.set_ylabel("query (L)")
+    ax.tick_params(length=0)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    if title is not None:
+        ax.set_title(title)
+    if annotate is True or (annotate == "auto" and L * S <= 64):
+        for i in range(L):
+            for j in range(S):
+                value = s[i, j].item()
+                if finite[i, j]:
+                    text = f"{value:.2f}".replace("-", "\N{MINUS SIGN}")
+                    colour = "white" if abs(value) > 0.6 * limit else "black"  # dark ends
+                else:
+                    text, colour = "\N{MINUS SIGN}\N{INFINITY}", "black"
+                ax.text(j, i, text, ha="center", va="center", color=colour, fontsize=8)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label=label)
+    return ax
+
+
+def line_plot(
+    x: Sequence[float] | torch.Tensor,
+    series: Mapping[str, Sequence[float] | torch.Tensor],
+    *,
+    ax: Axes | None = None,
+    xlabel: str = "x",
+    ylabel: str = "y",
+    title: str | None = None,
+    logx: float | None = None,
+    ylim: tuple[float, float] | None = None,
+    legend: bool = True,
+) -> Axes:
+    """Draw one or more named curves over the same x values, with markers at the points.
+
+    ``series`` maps a legend label to N y-values (one per x). ``logx`` is a log base for the
+    x-axis (e.g. 2), ticks at the given x values; ``ylim`` fixes the y-range.
+    """
+    xs = _as_tensor(torch.as_tensor(x) if isinstance(x, Sequence) else x, "x")
+    if xs.ndim != 1 or xs.numel() == 0:
+        raise ValueError(f"x must be 1-D and non-empty; got shape {tuple(xs.shape)}")
+    if not isinstance(series, Mapping) or not series:
+        raise TypeError(
+            f"series must be a non-empty dict {{label: y values}}; got {type(series).__name__}"
+        )
+    curves = {}
+    for name, ys in series.items():
+        y = _as_tensor(torch.as_tensor(ys) if isinstance(ys, Sequence) else ys, f"series[{name!r}]")
+        if y.shape != xs.shape:
+            raise ValueError(
+                f"series[{name!r}] has shape {tuple(y.shape)} but x has shape {tuple(xs.shape)}"
+            )
+        curves[str(name)] = y
+
+    ax = _new_axes(ax)
+    for index, (name, y) in enumerate(curves.items()):
+        ax.plot(xs.numpy(), y.numpy(), marker="o", color=CYCLE[index % len(CYCLE)], label=name)
+    if logx is not None:
+        ax.set_xscale("log", base=logx)
+        ax.set_xticks(xs.tolist(), [f"{v:g}" for v in xs.tolist()])
+        ax.minorticks_off()
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend(frameon=False)
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+# --- heatmaps side by side (first used in chapter 2, where Q, K and V come from) ----------
+
+__all__ += ["side_by_side_heatmaps"]
+
+
+def side_by_side_heatmaps(
+    panels: Mapping[str, torch.Tensor],
+    *,
+    query_labels: Sequence[str] | None = None,
+    key_labels: Sequence[str] | None = None,
+    annotate: bool | str = "auto",
+    figsize: tuple[float, float] | None = None,
+) -> list[Axes]:
+    """Draw several attention maps in one row of a new figure, to compare them.
+
+    ``panels`` maps each panel's title to its weights (L, S) (the panels may differ in L
+    and S; the labels, if given, must fit every panel). Each panel is an
+    :func:`attention_heatmap` on the fixed 0..1 range; one colour bar serves them all.
+    Returns the list of Axes, left to right.
+    """
+    if not isinstance(panels, Mapping) or not panels:
+        raise TypeError(
+            "panels must be a non-empty dict {title: weights (L, S)}; "
+            f"got {type(panels).__name__}"
+        )
+    n = len(panels)
+    if figsize is None:
+        figsize = (3.6 * n + 0.8, 3.4)
+    fig, axes = plt.subplots(1, n, figsize=figsize, squeeze=False)
+    row = list(axes[0])
+    for ax, (title, weights) in zip(row, panels.items(), strict=True):
+        attention_heatmap(
+            weights,
+            ax=ax,
+            query_labels=query_labels,
+            key_labels=key_labels,
+            title=str(title),
+            annotate=annotate,
+            colorbar=False,
+        )
+    fig.colorbar(row[0].images[0], ax=row, label="attention weight")
+    return row
