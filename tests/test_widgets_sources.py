@@ -1,0 +1,203 @@
+"""Tests for chapter 2's explorer, qkv_lib.widgets.sources: self- and cross-attention sources."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+import qkv_lib as qkv
+from qkv_lib.widgets import Dropdown, Explorer, sources
+
+COMBOS = list(itertools.product(sources.SOURCES, sources.SOURCES, (True, False)))
+LENGTHS = {"decoder": 3, "encoder": 5}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def explorer() -> Explorer:
+    return sources.source_explorer()
+
+
+# --- the maths behind the figure ----------------------------------------------------------
+
+
+def test_toy_data_is_fixed_and_leaves_the_global_rng_alone():
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    sequences = sources.toy_sequences()
+    projection = sources.toy_projection()
+    sources.source_attention()
+    torch.testing.assert_close(torch.rand(3), expected)  # nothing drawn from the global RNG
+    assert sequences["decoder"].shape == (3, sources.EMBED_DIM)
+    assert sequences["encoder"].shape == (5, sources.EMBED_DIM)
+    again = sources.toy_sequences()
+    for name in sources.SOURCES:
+        torch.testing.assert_close(sequences[name], again[name], rtol=0, atol=0)
+        # every embedding has length √E
+        lengths = sequences[name].norm(dim=-1)
+        torch.testing.assert_close(lengths, torch.full_like(lengths, math.sqrt(6)))
+    assert isinstance(projection, qkv.QKVProjection)
+    assert projection.q_proj.weight.shape == (sources.ATTENTION_DIM, sources.EMBED_DIM)
+    assert not any(p.requires_grad for p in projection.parameters())
+
+
+def test_toy_data_copies_cannot_change_the_explorer():
+    sources.toy_sequences()["decoder"].zero_()
+    with torch.no_grad():
+        sources.toy_projection().q_proj.weight.zero_()
+    a = sources.source_attention("decoder", "decoder", True)
+    assert a.x_q.abs().sum() > 0 and a.q.abs().sum() > 0
+
+
+@pytest.mark.parametrize(("query_source", "kv_source", "projections"), COMBOS)
+def test_source_attention_shapes_and_values(query_source, kv_source, projections):
+    a = sources.source_attention(query_source, kv_source, projections)
+    L, S = LENGTHS[query_source], LENGTHS[kv_source]
+    width = sources.ATTENTION_DIM if projections else sources.EMBED_DIM
+    assert a.q.shape == (L, width) and a.k.shape == (S, width) and a.v.shape == (S, width)
+    assert a.weights.shape == a.scores.shape == (L, S)
+    assert a.out.shape == (L, width)
+    assert len(a.query_tokens) == L and len(a.key_tokens) == S
+    seqs = sources.toy_sequences()
+    torch.testing.assert_close(a.x_q, seqs[query_source])
+    torch.testing.assert_close(a.x_kv, seqs[kv_source])
+    if projections:
+        q, k, v = sources.toy_projection()(seqs[query_source], seqs[kv_source])
+    else:
+        q, k, v = seqs[query_source], seqs[kv_source], seqs[kv_source]
+    torch.testing.assert_close(a.q, q)
+    torch.testing.assert_close(a.k, k)
+    torch.testing.assert_close(a.v, v)
+    torch.testing.assert_close(a.scores, q @ k.T / math.sqrt(width))
+    torch.testing.assert_close(a.weights, torch.softmax(a.scores, dim=-1))
+    torch.testing.assert_close(a.weights.sum(dim=-1), torch.ones(L))
+    torch.testing.assert_close(a.out, a.weights @ v)
+
+
+def test_cross_attention_matches_the_library_layer():
+    """The explorer's decoder-to-encoder map is what MultiHeadAttention computes with H = 1."""
+    seqs = sources.toy_sequences()
+    projection = sources.toy_projection()
+    layer = qkv.MultiHeadAttention(
+        sources.EMBED_DIM, 1, kdim=sources.EMBED_DIM, vdim=sources.EMBED_DIM, bias=False
+    )
+    # MultiHeadAttention projects to E, our toy layer to d_k < E: pad W_q, W_k, W_v with
+    # zero rows, which adds nothing to the dot products but changes the √d_k scale.
+    a = sources.source_attention("decoder", "encoder", True)
+    with torch.no_grad():
+        scale = math.sqrt(sources.EMBED_DIM / sources.ATTENTION_DIM)
+        for target, source, factor in (
+            (layer.qkv.q_proj, projection.q_proj, scale),
+            (layer.qkv.k_proj, projection.k_proj, 1.0),
+            (layer.qkv.v_proj, projection.v_proj, 1.0),
+        ):
+            target.weight.zero_()
+            target.weight[: sources.ATTENTION_DIM] = factor * source.weight
+        _, weights = layer(seqs["decoder"], seqs["encoder"])  # (L, S)
+    torch.testing.assert_close(weights, a.weights)
+
+
+def test_without_projections_self_attention_is_symmetric_and_diagonal():
+    for name in sources.SOURCES:
+        raw = sources.source_attention(name, name, False)
+        torch.testing.assert_close(raw.scores, raw.scores.T)
+        assert raw.symmetric is True
+        assert raw.diagonal_wins == LENGTHS[name]  # equal lengths: Cauchy–Schwarz
+        projected = sources.source_attention(name, name, True)
+        assert projected.symmetric is False
+        assert projected.diagonal_wins < LENGTHS[name]
+
+
+def test_cross_attention_has_no_diagonal_or_symmetry():
+    a = sources.source_attention("encoder", "decoder", True)
+    assert not a.is_self and a.symmetric is None and a.diagonal_wins is None
+
+
+def test_source_attention_rejects_unknown_sources():
+    with pytest.raises(ValueError, match=r"query_source must be one of \('decoder', 'encoder'\)"):
+        sources.source_attention("queries", "encoder")
+    with pytest.raises(ValueError, match="kv_source"):
+        sources.source_attention("decoder", None)
+
+
+# --- the explorer -------------------------------------------------------------------------
+
+
+def test_builder_works_with_no_arguments(explorer):
+    assert isinstance(explorer, Explorer)
+    assert explorer.names == ("query_source", "kv_source", "projections")
+    assert all(isinstance(c, Dropdown) for c in explorer.controls)
+    assert explorer.n_frames == 8
+    assert explorer.defaults == {
+        "query_source": "decoder",
+        "kv_source": "encoder",
+        "projections": True,
+    }
+    assert explorer.title and explorer.caption
+    before = plt.get_fignums()
+    fig = explorer.render()
+    assert isinstance(fig, Figure)
+    assert plt.get_fignums() == before  # no pyplot
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel()
+
+
+@pytest.mark.parametrize(("query_source", "kv_source", "projections"), COMBOS)
+def test_every_frame_shows_its_shape_and_tokens(explorer, query_source, kv_source, projections):
+    values = {"query_source": query_source, "kv_source": kv_source, "projections": projections}
+    fig = explorer.render(**values)
+    (ax,) = fig.axes
+    L, S = LENGTHS[query_source], LENGTHS[kv_source]
+    assert f"(L, S) = ({L}, {S})" in ax.get_title()
+    assert ("self-attention" in ax.get_title()) == (query_source == kv_source)
+    tokens = {"decoder": list(sources.DECODER_TOKENS), "encoder": list(sources.ENCODER_TOKENS)}
+    assert [t.get_text() for t in ax.get_yticklabels()] == tokens[query_source]
+    assert [t.get_text() for t in ax.get_xticklabels()] == tokens[kv_source]
+    assert query_source in ax.get_ylabel() and kv_source in ax.get_xlabel()
+    panel = " ".join(t.get_text() for t in fig.texts)
+    width = sources.ATTENTION_DIM if projections else sources.EMBED_DIM
+    assert f"= ({L}, {width})" in panel and f"= ({S}, {width})" in panel
+    assert f"= ({L}, {S})" in panel
+    # the cell annotations are the weights the maths helper computes
+    weights = sources.source_attention(query_source, kv_source, projections).weights
+    shown = [float(t.get_text()) for t in ax.texts]
+    assert shown == pytest.approx(weights.flatten().tolist(), abs=0.006)
+    assert explorer.frame(**values).startswith(b"<svg")
+
+
+def test_draw_is_pure():
+    first, second = sources.source_explorer(), sources.source_explorer()  # separate caches
+    frames = [first.frame(**values) for values in first.grid()]
+    assert frames == [second.frame(**values) for values in second.grid()]
+    assert len(set(frames)) == 8  # every setting draws a different picture
+
+
+def test_alt_text_reflects_the_controls(explorer):
+    text = explorer.alt_text()
+    assert "Q from the decoder (L = 3)" in text and "K and V from the encoder (S = 5)" in text
+    assert "(L, S) = (3, 5)" in text and "with learned projections" in text
+    assert text.startswith("Cross-attention")
+    reversed_ = explorer.alt_text(query_source="encoder", kv_source="decoder")
+    assert "(L, S) = (5, 3)" in reversed_ and "encoder asks the decoder" in reversed_
+    raw = explorer.alt_text(query_source="encoder", kv_source="encoder", projections=False)
+    assert "without projections" in raw and "Scores symmetric: yes" in raw
+    assert "5 of 5 tokens give their largest weight to themselves" in raw
+    texts = {explorer.alt_text(**values) for values in explorer.grid()}
+    assert len(texts) == 8
+
+
+def test_twin_is_small(explorer):
+    page = explorer.to_html()
+    assert len(page.encode()) < 1_500_000
+    assert page.count("<option") == 6
