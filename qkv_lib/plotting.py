@@ -134,6 +134,21 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Ax
 # --- plot helpers -------------------------------------------------------------------------
 
 
+def _label_query_key_axes(
+    ax: Axes, query_labels: list[str], key_labels: list[str], title: str | None
+) -> None:
+    """Queries down the y-axis, keys along the x-axis, no frame: shared by the matrix plots."""
+    ax.set_xticks(range(len(key_labels)), key_labels)
+    ax.set_yticks(range(len(query_labels)), query_labels)
+    ax.set_xlabel("key (S)")
+    ax.set_ylabel("query (L)")
+    ax.tick_params(length=0)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    if title is not None:
+        ax.set_title(title)
+
+
 def attention_heatmap(
     weights: torch.Tensor,
     *,
@@ -164,15 +179,7 @@ def attention_heatmap(
 
     ax = _new_axes(ax)
     image = ax.imshow(w.numpy(), cmap=HEATMAP_CMAP, vmin=0.0, vmax=1.0, aspect="auto")
-    ax.set_xticks(range(S), xlabels)
-    ax.set_yticks(range(L), ylabels)
-    ax.set_xlabel("key (S)")
-    ax.set_ylabel("query (L)")
-    ax.tick_params(length=0)
-    for side in ("top", "right", "bottom", "left"):
-        ax.spines[side].set_visible(False)
-    if title is not None:
-        ax.set_title(title)
+    _label_query_key_axes(ax, ylabels, xlabels, title)
     if annotate is True or (annotate == "auto" and L * S <= 64):
         for i in range(L):
             for j in range(S):
@@ -414,15 +421,7 @@ def score_heatmap(
     cmap = mpl.colormaps[SCORE_CMAP].with_extremes(bad=_MASKED_GREY)
     data = np.ma.masked_array(s.numpy(), mask=~finite.numpy())
     image = ax.imshow(data, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto")
-    ax.set_xticks(range(S), xlabels)
-    ax.set_yticks(range(L), ylabels)
-    ax.set_xlabel("key (S)")
-    ax.set_ylabel("query (L)")
-    ax.tick_params(length=0)
-    for side in ("top", "right", "bottom", "left"):
-        ax.spines[side].set_visible(False)
-    if title is not None:
-        ax.set_title(title)
+    _label_query_key_axes(ax, ylabels, xlabels, title)
     if annotate is True or (annotate == "auto" and L * S <= 64):
         for i in range(L):
             for j in range(S):
