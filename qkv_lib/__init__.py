@@ -9,6 +9,7 @@ Every chapter notebook starts with ``import qkv_lib as qkv``. The package reads 
 * :mod:`qkv_lib.modules`     multi-head attention like ``torch.nn.MultiheadAttention`` (ch. 5)
 * :mod:`qkv_lib.retrieval`   attention as a soft dictionary lookup (chapter 1)
 * :mod:`qkv_lib.exercises`   the exercises and ``check``, their mistake-aware checker
+* :mod:`qkv_lib.quiz`        multiple-choice questions with feedback (chapter 6)
 * :mod:`qkv_lib.plotting`, :mod:`qkv_lib.widgets`, :mod:`qkv_lib.notebook`: figures, set-up
 
 Shape notation used everywhere: B batch, T or L query length, S key/value length,
@@ -23,6 +24,7 @@ from . import (
     modules,
     plotting,
     projections,
+    quiz,
     retrieval,
     widgets,
 )
@@ -59,6 +61,7 @@ __all__ = [
     "modules",
     "plotting",
     "projections",
+    "quiz",
     "retrieval",
     "scaled_dot_product_attention",
     "sdpa_mask_from_mha",

@@ -530,3 +530,170 @@ def side_by_side_heatmaps(
         )
     fig.colorbar(row[0].images[0], ax=row, label="attention weight")
     return row
+
+
+# --- one heatmap per head, in a grid (first used in chapter 5, multi-head attention) ------
+
+__all__ += ["head_heatmaps"]
+
+#: Layout of :func:`head_heatmaps`, in inches: panel size, gaps between panels, margins.
+_HEAD_PANEL = (2.1, 1.75)
+_HEAD_GAP = (0.95, 0.9)
+_HEAD_MARGIN = {"left": 0.9, "right": 1.05, "top": 0.35, "bottom": 0.62}
+_HEAD_FONTSIZE = 9
+
+
+def _text_tick_labels(ax: Axes, query_labels: list[str], key_labels: list[str]) -> None:
+    """Name the rows and columns with plain text: a tenth of the drawing time of ticks."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    below, left = ax.get_xaxis_transform(), ax.get_yaxis_transform()  # data x / data y
+    for j, name in enumerate(key_labels):
+        ax.text(j, -0.04, name, transform=below, ha="center", va="top")
+    for i, name in enumerate(query_labels):
+        ax.text(-0.04, i, name, transform=left, ha="right", va="center")
+    widest = max((len(name) for name in query_labels), default=1)
+    ax.set_xlabel("key (S)", labelpad=_HEAD_FONTSIZE + 6)  # below the key names
+    ax.set_ylabel("query (L)", labelpad=0.6 * _HEAD_FONTSIZE * widest + 6)
+
+
+def head_heatmaps(
+    weights: torch.Tensor,
+    *,
+    fig: Figure | None = None,
+    ncols: int = 3,
+    query_labels: Sequence[str] | None = None,
+    key_labels: Sequence[str] | None = None,
+    titles: Sequence[str] | None = None,
+    bottom: float = 0.0,
+) -> list[Axes]:
+    """Draw every head's attention map, weights (H, L, S), in a grid of equal panels.
+
+    Head ``h`` is panel ``h``, row-major, ``ncols`` to a row (fewer when H < ncols), titled
+    ``titles[h]`` (default "head h"). Every panel follows :func:`attention_heatmap`: queries
+    down the y-axis, keys along the x-axis, the same colour map on the fixed 0..1 range, one
+    colour bar on the right for all. The token names are plain text rather than tick labels,
+    so that a grid of many panels draws fast enough for an explorer. The panels have a fixed
+    size in inches and are centred in ``fig`` (made to fit when None) above a band of
+    ``bottom`` inches left free for text, so grids of different H line up. Returns the Axes.
+    """
+    w = _as_tensor(weights, "weights")
+    if w.ndim != 3:
+        raise ValueError(
+            "weights must be 3-D with shape (H, L, S) = (heads, queries, keys); "
+            f"got shape {tuple(w.shape)}"
+        )
+    _check_probabilities(w, "weights")
+    H, L, S = w.shape
+    ylabels = _check_labels(query_labels, L, "query_labels", "L")
+    xlabels = _check_labels(key_labels, S, "key_labels", "S")
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"ncols must be a positive int; got {ncols!r}")
+    titles = [f"head {h}" for h in range(H)] if titles is None else [str(t) for t in titles]
+    if len(titles) != H:
+        raise ValueError(f"titles has {len(titles)} entries but the weights have H={H} heads")
+    cols = min(H, ncols)
+    rows = -(-H // cols)
+    (pw, ph), (gx, gy), m = _HEAD_PANEL, _HEAD_GAP, _HEAD_MARGIN
+    grid_w, grid_h = cols * pw + (cols - 1) * gx, rows * ph + (rows - 1) * gy
+    if fig is None:
+        size = (m["left"] + grid_w + m["right"], m["bottom"] + grid_h + m["top"] + bottom)
+        fig = plt.figure(figsize=size, layout="none")
+    elif not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure or None; got {type(fig).__name__}")
+    fw, fh = fig.get_size_inches()
+    # Centre the grid in the space the margins and the bottom band leave free.
+    x0 = m["left"] + (fw - m["left"] - m["right"] - grid_w) / 2
+    y0 = bottom + m["bottom"] + (fh - bottom - m["bottom"] - m["top"] - grid_h) / 2
+    axes = []
+    with mpl.rc_context({"font.size": _HEAD_FONTSIZE}):
+        for h in range(H):
+            r, c = divmod(h, cols)
+            left, low = x0 + c * (pw + gx), y0 + (rows - 1 - r) * (ph + gy)
+            ax = fig.add_axes((left / fw, low / fh, pw / fw, ph / fh))
+            image = ax.imshow(w[h].numpy(), cmap=HEATMAP_CMAP, vmin=0.0, vmax=1.0, aspect="auto")
+            _text_tick_labels(ax, ylabels, xlabels)
+            for side in ("top", "right", "bottom", "left"):
+                ax.spines[side].set_visible(False)
+            ax.set_title(titles[h])
+            axes.append(ax)
+        cax = fig.add_axes(((x0 + grid_w + 0.25) / fw, y0 / fh, 0.14 / fw, grid_h / fh))
+        fig.colorbar(image, cax=cax, label="attention weight", ticks=[0, 0.5, 1])
+        cax.set_xlabel("0 to 1", fontsize=8)  # the fixed range, the same in every figure
+    return axes
+
+
+# --- training curves (first used in chapter 7, watch the projections learn) ---------------
+
+__all__ += ["training_curves"]
+
+
+def training_curves(
+    loss: Sequence[float] | torch.Tensor,
+    accuracy: Sequence[float] | torch.Tensor | None = None,
+    *,
+    ax: Axes | None = None,
+    mark: int | None = None,
+    chance: float | None = None,
+    loss_limit: float | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Draw a training run: the loss at each step (left axis) and the accuracy (right axis).
+
+    ``loss`` and ``accuracy`` have one value per step, (N,), step 0 first; the accuracy is
+    drawn on a twin Axes (sharing the x-axis) with a fixed 0..1 range. ``chance`` draws the
+    accuracy of guessing as a dotted line; ``mark`` draws a vertical line at that step (a
+    checkpoint); ``loss_limit`` fixes the loss axis to [0, loss_limit] (so frames line up).
+    Returns the loss Axes.
+    """
+    losses = _as_tensor(torch.as_tensor(loss) if isinstance(loss, Sequence) else loss, "loss")
+    if losses.ndim != 1 or losses.numel() == 0:
+        raise ValueError(
+            f"loss must be 1-D and non-empty (one value per step); got {tuple(losses.shape)}"
+        )
+    acc = None
+    if accuracy is not None:
+        acc = _as_tensor(
+            torch.as_tensor(accuracy) if isinstance(accuracy, Sequence) else accuracy, "accuracy"
+        )
+        if acc.shape != losses.shape:
+            raise ValueError(
+                f"accuracy has shape {tuple(acc.shape)} but loss has {tuple(losses.shape)}: "
+                "give one value per step for both"
+            )
+        if not torch.isfinite(acc).all() or acc.min() < 0 or acc.max() > 1:
+            raise ValueError(
+                "accuracy must hold shares between 0 and 1; got values from "
+                f"{acc.min().item():.4g} to {acc.max().item():.4g}"
+            )
+
+    ax = _new_axes(ax)
+    steps = np.arange(losses.numel())
+    last = max(losses.numel(), mark or 0)
+    handles = ax.plot(steps, losses.numpy(), color=CYCLE[0], linewidth=1.2, label="loss")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("loss (cross-entropy)")
+    ax.set_xlim(0, 1.02 * last)  # a margin, so a mark at the last step stays visible
+    ax.set_ylim(0, loss_limit if loss_limit is not None else 1.05 * float(losses.max()))
+    if acc is not None:
+        right = ax.twinx()
+        handles += right.plot(steps, acc.numpy(), color=CYCLE[1], linewidth=1.2, label="accuracy")
+        if chance is not None:
+            handles += right.plot(
+                [0, last],
+                [chance, chance],
+                color=CYCLE[1],
+                linestyle=":",
+                label=f"chance ({chance:.3g})",
+            )
+        right.set_ylim(0, 1.02)
+        right.set_ylabel("accuracy", color=CYCLE[1])
+        right.set_xlabel("training step")  # hidden on a twin; keeps every Axes labelled
+        right.spines["right"].set_visible(True)
+        ax.set_ylabel("loss (cross-entropy)", color=CYCLE[0])
+        ax.legend(handles=handles, loc="center right", frameon=False)
+    if mark is not None:
+        ax.axvline(mark, color=OKABE_ITO["black"], linewidth=1.0, linestyle="--")
+    if title is not None:
+        ax.set_title(title)
+    return ax

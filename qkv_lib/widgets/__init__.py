@@ -6,6 +6,7 @@
 * :mod:`qkv_lib.widgets.sources`     chapter 2's ``source_explorer``: where Q, K and V come from
 * :mod:`qkv_lib.widgets.projections` chapter 3's ``projection_explorer``: W_q and W_k in the plane
 * :mod:`qkv_lib.widgets.flow`        chapter 4's ``flow_explorer``: one attention step at a time
+* :mod:`qkv_lib.widgets.heads`       chapter 5's ``heads_explorer``: one layer cut into 1 to 6 heads
 
 Every ``*_explorer()`` builder is callable with no arguments, and its figure is a pure
 function of its control values.
@@ -13,6 +14,7 @@ function of its control values.
 
 from .core import MAX_FRAMES, MODE_ENV, Dropdown, Explorer, ExplorerWidget, Slider, running_headless
 from .flow import draw_flow_step, flow_explorer
+from .heads import draw_heads, heads_explorer
 from .projections import draw_projection, projection_explorer
 from .retrieval import draw_query_lookup, query_explorer
 from .sources import draw_source_attention, source_explorer
@@ -25,10 +27,12 @@ __all__ = [
     "ExplorerWidget",
     "Slider",
     "draw_flow_step",
+    "draw_heads",
     "draw_projection",
     "draw_query_lookup",
     "draw_source_attention",
     "flow_explorer",
+    "heads_explorer",
     "projection_explorer",
     "query_explorer",
     "running_headless",
