@@ -3,6 +3,7 @@
 import os
 import shutil
 
+import matplotlib.pyplot as plt
 import pytest
 
 
@@ -21,3 +22,10 @@ def chromium() -> str:
 def _checks_report_rather_than_raise(monkeypatch):
     """Unit tests look at check results; `make test` sets QKV_CHECK_STRICT for the notebooks."""
     monkeypatch.delenv("QKV_CHECK_STRICT", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every pyplot figure a test opened, so none leaks into the next."""
+    yield
+    plt.close("all")

@@ -15,12 +15,6 @@ from matplotlib.figure import Figure
 from qkv_lib import plotting
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def _weights(L: int = 3, S: int = 5) -> torch.Tensor:
     scores = torch.randn(L, S, generator=torch.Generator().manual_seed(0))
     return torch.softmax(scores, dim=-1)  # (L, S)

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 from matplotlib.axes import Axes
 
 from qkv_lib import plotting
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _scores() -> torch.Tensor:

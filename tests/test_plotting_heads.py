@@ -12,12 +12,6 @@ from matplotlib.figure import Figure
 from qkv_lib import plotting
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def _weights(H: int = 4, L: int = 3, S: int = 5) -> torch.Tensor:
     g = torch.Generator().manual_seed(0)
     return torch.softmax(torch.randn(H, L, S, generator=g), dim=-1)  # (H, L, S)

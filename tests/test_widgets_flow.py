@@ -13,12 +13,6 @@ import qkv_lib as qkv
 from qkv_lib.widgets import Dropdown, Explorer, Slider, flow
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def explorer() -> Explorer:
     return flow.flow_explorer()

@@ -14,12 +14,6 @@ from qkv_lib.widgets import Dropdown, Explorer, Slider
 from qkv_lib.widgets import heads as hd
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def explorer() -> Explorer:
     return hd.heads_explorer()

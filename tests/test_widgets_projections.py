@@ -15,12 +15,6 @@ from qkv_lib.widgets import Dropdown, Explorer, Slider
 from qkv_lib.widgets import projections as P
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def explorer() -> Explorer:
     return P.projection_explorer()

@@ -17,12 +17,6 @@ COMBOS = list(itertools.product(sources.SOURCES, sources.SOURCES, (True, False))
 LENGTHS = {"decoder": 3, "encoder": 5}
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def explorer() -> Explorer:
     return sources.source_explorer()
