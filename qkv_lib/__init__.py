@@ -10,6 +10,7 @@ Every chapter notebook starts with ``import qkv_lib as qkv``. The package reads 
 * :mod:`qkv_lib.retrieval`   attention as a soft dictionary lookup (chapter 1)
 * :mod:`qkv_lib.exercises`   the exercises and ``check``, their mistake-aware checker
 * :mod:`qkv_lib.quiz`        multiple-choice questions with feedback (chapter 6)
+* :mod:`qkv_lib.training`    learning W_q, W_k, W_v and W_o from a lookup task (chapter 7)
 * :mod:`qkv_lib.plotting`, :mod:`qkv_lib.widgets`, :mod:`qkv_lib.notebook`: figures, set-up
 
 Shape notation used everywhere: B batch, T or L query length, S key/value length,
@@ -26,6 +27,7 @@ from . import (
     projections,
     quiz,
     retrieval,
+    training,
     widgets,
 )
 from .attention import masked_softmax, scaled_dot_product_attention
@@ -67,5 +69,6 @@ __all__ = [
     "sdpa_mask_from_mha",
     "setup_notebook",
     "split_heads",
+    "training",
     "widgets",
 ]

@@ -673,7 +673,7 @@ def training_curves(
     handles = ax.plot(steps, losses.numpy(), color=CYCLE[0], linewidth=1.2, label="loss")
     ax.set_xlabel("training step")
     ax.set_ylabel("loss (cross-entropy)")
-    ax.set_xlim(0, 1.02 * last)  # a margin, so a mark at the last step stays visible
+    ax.set_xlim(-0.02 * last, 1.02 * last)  # margins: a mark at either end stays visible
     ax.set_ylim(0, loss_limit if loss_limit is not None else 1.05 * float(losses.max()))
     if acc is not None:
         right = ax.twinx()
@@ -691,7 +691,7 @@ def training_curves(
         right.set_xlabel("training step")  # hidden on a twin; keeps every Axes labelled
         right.spines["right"].set_visible(True)
         ax.set_ylabel("loss (cross-entropy)", color=CYCLE[0])
-        ax.legend(handles=handles, loc="center right", frameon=False)
+        ax.legend(handles=handles, loc="center right", bbox_to_anchor=(1, 0.62), frameon=False)
     if mark is not None:
         ax.axvline(mark, color=OKABE_ITO["black"], linewidth=1.0, linestyle="--")
     if title is not None:
