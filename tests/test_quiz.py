@@ -6,8 +6,6 @@ import html.parser
 import itertools
 import json
 import re
-import subprocess
-from pathlib import Path
 
 import ipywidgets
 import pytest
@@ -318,33 +316,10 @@ _PROBE = """<pre id="probe">pending</pre><script>
 </script>"""
 
 
-def test_twin_in_a_real_browser(chromium, tmp_path: Path):
+def test_twin_in_a_real_browser(browser_probe):
     """Clicking an option in Chromium writes that option's feedback; nothing else changes."""
-    page = tmp_path / "quiz.html"
     twin = Quiz([heads(), masks()], title="Check").to_html()
-    page.write_text(f"<!doctype html><html><body>{twin}{_PROBE}</body></html>", encoding="utf-8")
-    result = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    match = re.search(r'<pre id="probe">(.*?)</pre>', result.stdout, flags=re.S)
-    assert match, result.stderr[-2000:]
-    out = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    out = browser_probe(f"{twin}{_PROBE}")
     assert out["before"] == ""
     assert out["wrong"] == "Not quite. No: Dh shrinks as H grows."
     assert out["colourWrong"] == "rgb(213, 94, 0)"  # Okabe-Ito vermillion

@@ -8,8 +8,6 @@ import json
 import os
 import queue
 import re
-import subprocess
-from pathlib import Path
 
 import ipywidgets
 import matplotlib as mpl
@@ -368,32 +366,9 @@ _PROBE = """<pre id="probe">pending</pre><script>
 </script>"""
 
 
-def test_twin_in_a_real_browser(chromium, twin, tmp_path: Path):
+def test_twin_in_a_real_browser(browser_probe, twin):
     """Moving the controls in Chromium swaps in the right frame, alt text and readout."""
-    page = tmp_path / "twin.html"
-    page.write_text(f"<!doctype html><html><body>{twin}{_PROBE}</body></html>", encoding="utf-8")
-    result = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    match = re.search(r'<pre id="probe">(.*?)</pre>', result.stdout, flags=re.S)
-    assert match, result.stderr[-2000:]
-    out = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    out = browser_probe(f"{twin}{_PROBE}")
     assert out["initial"] == str(3 * 4 + 2)
     assert out["frame"] == str(5 * 4 + 0)  # angle 75° (index 5), temperature 0.25 (index 0)
     assert out["readout"] == "75°"
