@@ -37,10 +37,10 @@ from typing import Any
 import ipywidgets
 
 from .plotting import OKABE_ITO
+from .widgets.core import mime_bundle
 
 __all__ = ["Question", "QuestionWidget", "Quiz", "QuizWidget"]
 
-_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _VERDICTS = ("Not quite.", "Correct.")  # indexed by is_correct
 _COLOURS = (OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"])  # a bar beside the text
@@ -104,17 +104,8 @@ class _Displayable:
         """
         if self._live is None:
             self._live = self.widget()
-        bundle: dict[str, Any] = {}
-        view = self._live._repr_mimebundle_().get(_WIDGET_VIEW)
-        if view is not None:
-            bundle[_WIDGET_VIEW] = view
-        bundle["text/html"] = self.to_html()
-        bundle["text/plain"] = self.to_text()
-        if include:
-            bundle = {k: v for k, v in bundle.items() if k in include}
-        if exclude:
-            bundle = {k: v for k, v in bundle.items() if k not in exclude}
-        return bundle
+        extra = {"text/html": self.to_html(), "text/plain": self.to_text()}
+        return mime_bundle(self._live, extra, include, exclude)
 
 
 class Question(_Displayable):

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from ..plotting import course_style, figure_to_png, figure_to_svg
 from . import static_html as _static_html
 
-__all__ = ["Dropdown", "Explorer", "ExplorerWidget", "Slider", "running_headless"]
+__all__ = ["Dropdown", "Explorer", "ExplorerWidget", "Slider", "mime_bundle", "running_headless"]
 
 #: Default limit on frames per explorer (the HTML twin precomputes them all); see max_frames.
 MAX_FRAMES = 100
@@ -175,6 +175,29 @@ def running_headless() -> bool:
     if "allow_stdin" in content:
         return not content["allow_stdin"]
     return not getattr(kernel, "_allow_stdin", False)
+
+
+# --- display ------------------------------------------------------------------------------
+
+
+def mime_bundle(
+    live: ipywidgets.Widget, extra: dict[str, Any], include: Any = None, exclude: Any = None
+) -> dict[str, Any]:
+    """The live widget's view followed by ``extra`` mime types, filtered by include/exclude.
+
+    Shared by explorers and quizzes: a live frontend renders the widget view, the book ranks
+    ``text/html`` (the kernel-free twin) above it, and ``text/plain`` serves everything else.
+    """
+    bundle: dict[str, Any] = {}
+    view = live._repr_mimebundle_().get(_WIDGET_VIEW)
+    if view is not None:
+        bundle[_WIDGET_VIEW] = view
+    bundle.update(extra)
+    if include:
+        bundle = {k: v for k, v in bundle.items() if k in include}
+    if exclude:
+        bundle = {k: v for k, v in bundle.items() if k not in exclude}
+    return bundle
 
 
 # --- the explorer -------------------------------------------------------------------------
@@ -458,19 +481,12 @@ class Explorer:
         """Widget view + PNG + text/plain; plus the HTML twin when ``running_headless()``."""
         if self._live is None:
             self._live = self.widget()
-        bundle: dict[str, Any] = {}
-        view = self._live._repr_mimebundle_().get(_WIDGET_VIEW)
-        if view is not None:
-            bundle[_WIDGET_VIEW] = view
+        extra: dict[str, Any] = {}
         if running_headless():
-            bundle["text/html"] = self.to_html()
-        bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
-        bundle["text/plain"] = repr(self)
-        if include:
-            bundle = {k: v for k, v in bundle.items() if k in include}
-        if exclude:
-            bundle = {k: v for k, v in bundle.items() if k not in exclude}
-        return bundle
+            extra["text/html"] = self.to_html()
+        extra["image/png"] = base64.b64encode(self.png()).decode("ascii")
+        extra["text/plain"] = repr(self)
+        return mime_bundle(self._live, extra, include, exclude)
 
     def __repr__(self) -> str:
         controls = ", ".join(f"{c.name} ({len(c.choices)})" for c in self.controls)
