@@ -1,37 +1,37 @@
 """qkv_lib: the teaching library of the QKV course.
 
-Every chapter notebook starts with ``import qkv_lib as qkv``. The package reads as an API:
+Every chapter notebook starts with ``import qkv_lib as qkv``. The package reads as an API,
+in layers that only ever import downwards (README, "The package qkv_lib"):
 
-* :mod:`qkv_lib.attention`   scaled dot-product attention, step by step (chapters 1 and 4)
-* :mod:`qkv_lib.masks`       causal and padding masks, both PyTorch conventions (ch. 4, 6)
-* :mod:`qkv_lib.projections` the W_q, W_k, W_v projections (chapters 2 and 3)
-* :mod:`qkv_lib.heads`       splitting into heads and merging them back (chapter 5)
-* :mod:`qkv_lib.modules`     multi-head attention like ``torch.nn.MultiheadAttention`` (ch. 5)
-* :mod:`qkv_lib.retrieval`   attention as a soft dictionary lookup (chapter 1)
-* :mod:`qkv_lib.exercises`   the exercises and ``check``, their mistake-aware checker
-* :mod:`qkv_lib.quiz`        multiple-choice questions with feedback (chapter 6)
-* :mod:`qkv_lib.training`    learning W_q, W_k, W_v and W_o from a lookup task (chapter 7)
-* :mod:`qkv_lib.plotting`, :mod:`qkv_lib.widgets`, :mod:`qkv_lib.notebook`: figures, set-up
+* core maths, torch only:
+  :mod:`~qkv_lib.attention` scaled dot-product attention, step by step (chapters 1 and 4);
+  :mod:`~qkv_lib.masks` causal and padding masks, both PyTorch conventions (chapters 4, 6);
+  :mod:`~qkv_lib.projections` the W_q, W_k, W_v projections (chapters 2 and 3);
+  :mod:`~qkv_lib.heads` splitting into heads and merging them back (chapter 5);
+  :mod:`~qkv_lib.modules` multi-head attention like ``torch.nn.MultiheadAttention`` (ch. 5);
+  :mod:`~qkv_lib.retrieval` attention as a soft dictionary lookup (chapter 1);
+* :mod:`~qkv_lib.exercises` the exercises and ``check``, their mistake-aware checker;
+* :mod:`~qkv_lib.examples` every chapter's worked example; :mod:`~qkv_lib.training` the
+  training loop of chapter 7;
+* :mod:`~qkv_lib.plotting` figures in one style;
+* :mod:`~qkv_lib.widgets` the explorers and :mod:`~qkv_lib.quiz` the quizzes;
+* :func:`setup_notebook` (:mod:`~qkv_lib.notebook`), the set-up cell of every chapter.
+
+Only the core maths is imported with the package. Everything else is imported the first
+time it is used (PEP 562), so ``import qkv_lib.attention`` or ``import qkv_lib.exercises``
+loads neither matplotlib nor ipywidgets.
 
 Shape notation used everywhere: B batch, T or L query length, S key/value length,
 E embed dim, H heads, Dh = E / H head dim, Dv value dim.
 """
 
-from . import (
-    attention,
-    exercises,
-    heads,
-    masks,
-    modules,
-    plotting,
-    projections,
-    quiz,
-    retrieval,
-    training,
-    widgets,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from . import attention, heads, masks, modules, projections, retrieval
 from .attention import masked_softmax, scaled_dot_product_attention
-from .exercises import check
 from .heads import merge_heads, split_heads
 from .masks import (
     additive_mask,
@@ -41,10 +41,19 @@ from .masks import (
     sdpa_mask_from_mha,
 )
 from .modules import MultiHeadAttention
-from .notebook import setup_notebook
 from .projections import QKVProjection
 
+if TYPE_CHECKING:  # what static tools see; at run time these load on first use
+    from . import examples, exercises, notebook, plotting, quiz, training, widgets
+    from .exercises import check
+    from .notebook import setup_notebook
+
 __version__ = "0.1.0"
+
+#: Submodules imported on first use: ``qkv.plotting`` imports matplotlib only when touched.
+_LAZY_MODULES = ("examples", "exercises", "notebook", "plotting", "quiz", "training", "widgets")
+#: Functions imported on first use, by the module that defines them.
+_LAZY_FUNCTIONS = {"check": "exercises", "setup_notebook": "notebook"}
 
 __all__ = [
     "MultiHeadAttention",
@@ -53,6 +62,7 @@ __all__ = [
     "attention",
     "causal_mask",
     "check",
+    "examples",
     "exercises",
     "heads",
     "key_padding_mask",
@@ -61,6 +71,7 @@ __all__ = [
     "merge_heads",
     "mha_mask_from_sdpa",
     "modules",
+    "notebook",
     "plotting",
     "projections",
     "quiz",
@@ -72,3 +83,19 @@ __all__ = [
     "training",
     "widgets",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a lazy submodule or function the first time it is looked up (PEP 562)."""
+    if name in _LAZY_MODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in _LAZY_FUNCTIONS:
+        value = getattr(importlib.import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -92,3 +92,48 @@ def mask(
         how = "broadcast to" if allow_broadcast else "have shape"
         raise ValueError(f"{name} must {how} {describe} = {wanted}, got shape {shape_of(m)}")
     return m
+
+
+def attention_inputs(
+    query: object,
+    key: object,
+    value: object,
+    attn_mask: object,
+    is_causal: object,
+    scale: object,
+) -> None:
+    """Check the arguments of :func:`qkv_lib.scaled_dot_product_attention` (see its docstring).
+
+    ``query (..., L, E)``, ``key (..., S, E)`` and ``value (..., S, Dv)`` of one floating dtype
+    whose leading dimensions broadcast; ``attn_mask`` broadcastable to ``(..., L, S)``, not
+    together with ``is_causal``; ``scale`` a number or None.
+    """
+    query = tensor("query", query, min_ndim=2)
+    key = tensor("key", key, min_ndim=2)
+    value = tensor("value", value, min_ndim=2)
+    same_dtype(query=query, key=key, value=value)
+    q_shape, k_shape, v_shape = shape_of(query), shape_of(key), shape_of(value)
+    if query.size(-1) != key.size(-1):
+        raise ValueError(
+            f"query and key must have the same last dimension E to be compared, "
+            f"got query {q_shape} and key {k_shape}"
+        )
+    if key.size(-2) != value.size(-2):
+        raise ValueError(
+            f"key and value must have the same number of positions S (dimension -2), "
+            f"got key {k_shape} and value {v_shape}"
+        )
+    try:
+        batch = torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except RuntimeError:
+        raise ValueError(
+            f"the leading (batch) dimensions of query {q_shape}, key {k_shape} and "
+            f"value {v_shape} do not broadcast together"
+        ) from None
+    if is_causal and attn_mask is not None:
+        raise ValueError("give either attn_mask or is_causal=True, not both")
+    if attn_mask is not None:
+        L, S = query.size(-2), key.size(-2)
+        mask("attn_mask", attn_mask, (*batch, L, S), describe="(..., L, S)")
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))):
+        raise TypeError(f"scale must be a number or None, got {type(scale).__name__}")

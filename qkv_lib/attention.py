@@ -51,48 +51,21 @@ def scaled_dot_product_attention(
     A query whose keys are all masked gets zero weights and a zero output
     (see :func:`masked_softmax`).
     """
-    query = _validate.tensor("query", query, min_ndim=2)
-    key = _validate.tensor("key", key, min_ndim=2)
-    value = _validate.tensor("value", value, min_ndim=2)
-    _validate.same_dtype(query=query, key=key, value=value)
-    q_shape, k_shape, v_shape = (_validate.shape_of(t) for t in (query, key, value))
-    if query.size(-1) != key.size(-1):
-        raise ValueError(
-            f"query and key must have the same last dimension E to be compared, "
-            f"got query {q_shape} and key {k_shape}"
-        )
-    if key.size(-2) != value.size(-2):
-        raise ValueError(
-            f"key and value must have the same number of positions S (dimension -2), "
-            f"got key {k_shape} and value {v_shape}"
-        )
-    try:
-        batch = torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
-    except RuntimeError:
-        raise ValueError(
-            f"the leading (batch) dimensions of query {q_shape}, key {k_shape} and "
-            f"value {v_shape} do not broadcast together"
-        ) from None
-    L, E, S = query.size(-2), query.size(-1), key.size(-2)
-    if is_causal and attn_mask is not None:
-        raise ValueError("give either attn_mask or is_causal=True, not both")
+    _validate.attention_inputs(query, key, value, attn_mask, is_causal, scale)
+    L, S, E = query.size(-2), key.size(-2), query.size(-1)
     if is_causal:
-        attn_mask = causal_mask(L, S, device=query.device)
-    if attn_mask is not None:
-        _validate.mask("attn_mask", attn_mask, (*batch, L, S), describe="(..., L, S)")
+        attn_mask = causal_mask(L, S, device=query.device)  # (L, S), True = may attend
     if scale is None:
         scale = 1.0 / math.sqrt(E)
-    elif isinstance(scale, bool) or not isinstance(scale, (int, float)):
-        raise TypeError(f"scale must be a number or None, got {type(scale).__name__}")
 
     scores = query @ key.transpose(-2, -1) * scale  # (..., L, S)
     if attn_mask is None:
         weights = torch.softmax(scores, dim=-1)  # (..., L, S), each row sums to 1
     else:
         if attn_mask.dtype == torch.bool:
-            scores = scores.masked_fill(~attn_mask, float("-inf"))
+            scores = scores.masked_fill(~attn_mask, float("-inf"))  # False: may not attend
         else:
-            scores = scores + attn_mask.to(scores.dtype)
+            scores = scores + attn_mask.to(scores.dtype)  # 0 keeps a key, -inf removes it
         weights = masked_softmax(scores, dim=-1)  # (..., L, S), rows sum to 1 (or are all 0)
     out = weights @ value  # (..., L, Dv)
     return out, weights

@@ -1,278 +1,40 @@
-"""Learn W_q, W_k, W_v and W_o from a task: a tiny lookup problem solved by one attention layer.
+"""Train W_q, W_k, W_v and W_o on the lookup task, recording what the attention does.
 
-Taught in chapter 7, watch the projections learn. Each example is a short list of
-(key, value) token pairs, all keys distinct, followed by a query token equal to one of the
-keys; the answer is the value stored with that key. One cross-attention layer solves it:
-the query token asks, the S pair positions are looked up (each position's embedding is its
-key token's embedding plus its value token's embedding), W_q and W_k must learn to match the
-query to the pair with the same key, and W_v and W_o must carry that pair's value to a
-linear read-out over the value vocabulary.
-
-Everything is small and runs on the CPU in about a second. Data come from an explicit
-``torch.Generator`` (never the global random state); a model's initial weights come from its
-``seed``. Shapes: B batch, S pairs per example (n_pairs), E embed dim, H heads, P probe
-examples; n_keys and n_values are the sizes of the two token vocabularies.
+Taught in chapter 7, watch the projections learn. :func:`train` runs Adam on fresh
+batches of :mod:`qkv_lib.examples.lookup_task` with a
+:class:`~qkv_lib.examples.LookupModel`, and looks at a few probe examples at chosen steps;
+:func:`chapter_run` is the chapter's own run, computed once per seed. Everything is small
+and runs on the CPU in about a second.
+Shapes: B batch, S pairs per example, H heads, P probe examples, n_keys key tokens.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
 
 from . import _validate
-from .modules import MultiHeadAttention
+from .examples.lookup_model import LookupModel, match_scores
+from .examples.lookup_task import (
+    N_PAIRS,
+    LookupBatch,
+    check_generator,
+    check_task,
+    make_lookup_batch,
+)
 
-__all__ = [
-    "BATCH_SIZE",
-    "CHECKPOINTS",
-    "EMBED_DIM",
-    "LR",
-    "N_KEYS",
-    "N_PAIRS",
-    "N_VALUES",
-    "STEPS",
-    "History",
-    "LookupBatch",
-    "LookupModel",
-    "LookupOutput",
-    "evaluate",
-    "make_lookup_batch",
-    "match_scores",
-    "train",
-]
+__all__ = ["BATCH_SIZE", "CHECKPOINTS", "LR", "STEPS", "History", "chapter_run", "train"]
 
-#: The chapter's task: 8 key tokens, 8 value tokens, 6 (key, value) pairs per example.
-N_KEYS, N_VALUES, N_PAIRS = 8, 8, 6
-#: The chapter's model: embeddings of width E = 16, one head.
-EMBED_DIM = 16
 #: The chapter's training run (Adam): 300 steps reach > 95 % held-out accuracy in under 1 s.
 STEPS, BATCH_SIZE, LR = 300, 64, 0.003
 #: Steps at which the chapter's run records the attention on its probe examples.
 CHECKPOINTS: tuple[int, ...] = (0, 10, 20, 30, 40, 50, 60, 80, 100, 300)
-
-
-# --- the task -----------------------------------------------------------------------------
-
-
-class LookupBatch(NamedTuple):
-    """A batch of lookup examples (all integer token ids).
-
-    ``query (B,)``: the key token asked for; ``keys (B, S)``: the S distinct key tokens;
-    ``values (B, S)``: the value token stored with each key; ``target (B,)``: the value
-    stored with the query's key (the answer); ``position (B,)``: where that pair is, so that
-    ``keys[b, position[b]] == query[b]`` and ``values[b, position[b]] == target[b]``.
-    """
-
-    query: Tensor  # (B,)
-    keys: Tensor  # (B, S)
-    values: Tensor  # (B, S)
-    target: Tensor  # (B,)
-    position: Tensor  # (B,)
-
-    @property
-    def inputs(self) -> tuple[Tensor, Tensor, Tensor]:
-        """What the model sees: ``(query, keys, values)``; ``model(*batch.inputs)``."""
-        return self.query, self.keys, self.values
-
-    @property
-    def batch_size(self) -> int:
-        """B, the number of examples (``len(batch)`` is the number of fields, 5)."""
-        return self.query.shape[0]
-
-    def example(self, i: int) -> str:
-        """Example ``i`` in words, e.g. ``"k3:v1 k0:v5 ... | query k0 -> v5"``."""
-        pairs = " ".join(
-            f"k{k}:v{v}"
-            for k, v in zip(self.keys[i].tolist(), self.values[i].tolist(), strict=True)
-        )
-        return f"{pairs} | query k{self.query[i].item()} -> v{self.target[i].item()}"
-
-
-def _generator(generator: object) -> torch.Generator:
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            "generator must be a torch.Generator, e.g. torch.Generator().manual_seed(0); "
-            f"got {type(generator).__name__}"
-        )
-    if generator.device.type != "cpu":
-        raise ValueError(f"generator must be a CPU generator; got one on {generator.device}")
-    return generator
-
-
-def _check_task(n_pairs: object, n_keys: object, n_values: object) -> None:
-    _validate.positive_int("n_pairs", n_pairs)
-    _validate.positive_int("n_keys", n_keys)
-    _validate.positive_int("n_values", n_values)
-    if n_pairs > n_keys:
-        raise ValueError(
-            f"n_pairs = {n_pairs} must be at most n_keys = {n_keys}: the keys of one example "
-            "are distinct, so there must be at least as many key tokens as pairs"
-        )
-
-
-def make_lookup_batch(
-    batch_size: int,
-    n_pairs: int = N_PAIRS,
-    n_keys: int = N_KEYS,
-    n_values: int = N_VALUES,
-    *,
-    generator: torch.Generator,
-) -> LookupBatch:
-    """Draw ``batch_size`` lookup examples from ``generator`` (the global RNG is not touched).
-
-    Each example has ``n_pairs`` distinct keys out of ``n_keys`` (in random order), a value
-    for each out of ``n_values`` (repeats allowed), and a query equal to one of its keys,
-    chosen uniformly. Same generator state, same batch.
-    """
-    _validate.positive_int("batch_size", batch_size)
-    _check_task(n_pairs, n_keys, n_values)
-    g = _generator(generator)
-    B, S = batch_size, n_pairs
-    keys = torch.rand(B, n_keys, generator=g).argsort(dim=-1)[:, :S]  # (B, S), distinct
-    values = torch.randint(n_values, (B, S), generator=g)  # (B, S)
-    position = torch.randint(S, (B,), generator=g)  # (B,)
-    query = keys.gather(1, position[:, None]).squeeze(1)  # (B,)
-    target = values.gather(1, position[:, None]).squeeze(1)  # (B,)
-    return LookupBatch(query=query, keys=keys, values=values, target=target, position=position)
-
-
-# --- the model ----------------------------------------------------------------------------
-
-
-class LookupOutput(NamedTuple):
-    """The model's answer: ``logits (B, n_values)`` and the query's attention ``weights (B, S)``."""
-
-    logits: Tensor
-    weights: Tensor
-
-
-class LookupModel(nn.Module):
-    """Embeddings, one cross-attention layer and a read-out: the smallest model for the task.
-
-    ``query (B,)`` -> key embedding (B, 1, E), the attention's query input;
-    ``keys, values (B, S)`` -> key embedding + value embedding (B, S, E), its key and value
-    input; ``MultiHeadAttention`` -> (B, 1, E); ``readout`` -> ``logits (B, n_values)``.
-
-    The learned parameters are W_q, W_k, W_v and W_o with their biases (``attention``) and
-    the read-out (n_values, E) + bias. The token embeddings ``key_embedding`` (n_keys, E) and
-    ``value_embedding`` (n_values, E) are fixed random vectors (``requires_grad=False``), like the
-    output of earlier layers that this one cannot change: whatever the model learns about
-    matching a query to a key must then go into W_q and W_k. With ``learn_embeddings=True``
-    the embeddings are learned too, and they can take over the projections' job (a learned
-    table followed by a learned matrix is one learned matrix).
-
-    The initial weights are drawn with ``torch.manual_seed(seed)`` inside
-    ``torch.random.fork_rng``, so the same ``seed`` gives the same model and the global
-    random state is left as it was. ``seed=None`` uses the global random state instead.
-    """
-
-    def __init__(
-        self,
-        n_keys: int = N_KEYS,
-        n_values: int = N_VALUES,
-        embed_dim: int = EMBED_DIM,
-        num_heads: int = 1,
-        *,
-        learn_embeddings: bool = False,
-        seed: int | None = 0,
-    ) -> None:
-        super().__init__()
-        self.n_keys = _validate.positive_int("n_keys", n_keys)
-        self.n_values = _validate.positive_int("n_values", n_values)
-        _validate.positive_int("embed_dim", embed_dim)
-        _validate.positive_int("num_heads", num_heads)
-        if embed_dim % num_heads:
-            raise ValueError(
-                f"embed_dim = {embed_dim} must be divisible by num_heads = {num_heads}, "
-                "so that every head gets Dh = embed_dim / num_heads dimensions"
-            )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"seed must be an int or None; got {type(seed).__name__}")
-        with torch.random.fork_rng(devices=[]):
-            if seed is not None:
-                torch.manual_seed(seed)
-            self.key_embedding = nn.Embedding(n_keys, embed_dim)  # (n_keys, E)
-            self.value_embedding = nn.Embedding(n_values, embed_dim)  # (n_values, E)
-            self.attention = MultiHeadAttention(embed_dim, num_heads)  # W_q, W_k, W_v, W_o
-            self.readout = nn.Linear(embed_dim, n_values)  # (n_values, E)
-        if not isinstance(learn_embeddings, bool):
-            raise TypeError(
-                f"learn_embeddings must be True or False; got {type(learn_embeddings).__name__}"
-            )
-        self.key_embedding.weight.requires_grad_(learn_embeddings)
-        self.value_embedding.weight.requires_grad_(learn_embeddings)
-
-    def forward(self, query: Tensor, keys: Tensor, values: Tensor) -> LookupOutput:
-        self._check_tokens(query, keys, values)
-        asking = self.key_embedding(query)[:, None, :]  # (B, 1, E)
-        pairs = self.key_embedding(keys) + self.value_embedding(values)  # (B, S, E)
-        out, weights = self.attention(asking, pairs)  # (B, 1, E), (B, 1, S)
-        logits = self.readout(out[:, 0])  # (B, n_values)
-        return LookupOutput(logits=logits, weights=weights[:, 0])  # (B, n_values), (B, S)
-
-    def _check_tokens(self, query: Tensor, keys: Tensor, values: Tensor) -> None:
-        for name, t, ndim in (("query", query, 1), ("keys", keys, 2), ("values", values, 2)):
-            if not isinstance(t, Tensor) or t.dtype != torch.long:
-                kind = f"dtype {t.dtype}" if isinstance(t, Tensor) else type(t).__name__
-                raise TypeError(f"{name} must be a tensor of token ids (torch.long); got {kind}")
-            if t.dim() != ndim:
-                shape = "(B,)" if ndim == 1 else "(B, S)"
-                raise ValueError(f"{name} must have shape {shape}; got {_validate.shape_of(t)}")
-        if keys.shape != values.shape or keys.shape[0] != query.shape[0]:
-            raise ValueError(
-                "keys and values must both be (B, S) and query (B,) with the same B; got "
-                f"query {_validate.shape_of(query)}, keys {_validate.shape_of(keys)}, "
-                f"values {_validate.shape_of(values)}"
-            )
-        for name, t, n in (
-            ("query", query, self.n_keys),
-            ("keys", keys, self.n_keys),
-            ("values", values, self.n_values),
-        ):
-            if t.numel() and (t.min() < 0 or t.max() >= n):
-                raise ValueError(
-                    f"{name} holds token ids from {t.min().item()} to {t.max().item()}, "
-                    f"but this model knows ids 0 to {n - 1}"
-                )
-
-
-def match_scores(model: LookupModel) -> Tensor:
-    """The learned matching rule: scaled scores of every key token against every key token.
-
-    Entry ``[i, j]`` is the score that a query for key token i gives a pair whose key is
-    token j, leaving out the pair's value embedding: ``q_i · k_j / sqrt(Dh)`` with
-    ``q_i = W_q x_i + b_q`` and ``k_j = W_k x_j + b_k``, x the key embeddings. Shape
-    ``(H, n_keys, n_keys)``, one matrix per head. Computed without gradients.
-    """
-    if not isinstance(model, LookupModel):
-        raise TypeError(f"model must be a LookupModel; got {type(model).__name__}")
-    attention = model.attention
-    H, Dh = attention.num_heads, attention.head_dim
-    with torch.no_grad():
-        x = model.key_embedding.weight  # (n_keys, E)
-        q = attention.qkv.q_proj(x).view(-1, H, Dh).transpose(0, 1)  # (H, n_keys, Dh)
-        k = attention.qkv.k_proj(x).view(-1, H, Dh).transpose(0, 1)  # (H, n_keys, Dh)
-        return q @ k.transpose(-2, -1) / math.sqrt(Dh)  # (H, n_keys, n_keys)
-
-
-# --- training -----------------------------------------------------------------------------
-
-
-def evaluate(model: LookupModel, batch: LookupBatch) -> float:
-    """The share of ``batch`` whose target value the model ranks first (no gradients)."""
-    if not isinstance(model, LookupModel):
-        raise TypeError(f"model must be a LookupModel; got {type(model).__name__}")
-    if not isinstance(batch, LookupBatch):
-        raise TypeError(f"batch must be a LookupBatch; got {type(batch).__name__}")
-    with torch.no_grad():
-        logits = model(*batch.inputs).logits  # (B, n_values)
-    return (logits.argmax(dim=-1) == batch.target).float().mean().item()
 
 
 @dataclass
@@ -358,8 +120,8 @@ def train(
         raise TypeError(f"lr must be a number; got {type(lr).__name__}")
     if not (lr > 0 and math.isfinite(lr)):
         raise ValueError(f"lr must be a positive finite number; got {lr}")
-    _check_task(n_pairs, model.n_keys, model.n_values)
-    g = _generator(generator)
+    check_task(n_pairs, model.n_keys, model.n_values)
+    g = check_generator(generator)
     if probe is None:
         probe_g = torch.Generator().manual_seed(1)
         probe = make_lookup_batch(4, n_pairs, model.n_keys, model.n_values, generator=probe_g)
@@ -412,4 +174,25 @@ def train(
         predictions=predictions,
         match=match,
         seconds=time.perf_counter() - start,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def chapter_run(seed: int = 0) -> History:
+    """The chapter's training run for ``seed``: computed once, then cached (do not modify it).
+
+    ``LookupModel(seed=seed)`` trained with :func:`train` on the chapter's settings
+    (``STEPS``, ``BATCH_SIZE``, ``LR``) and a generator seeded with ``seed``, looking at the
+    default probe (4 examples) at ``CHECKPOINTS``. With seed 0 it is exactly the run of
+    chapter 7's section 7.4 and of its explorer. Takes about half a second.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int; got {type(seed).__name__}")
+    return train(
+        LookupModel(seed=seed),
+        steps=STEPS,
+        batch_size=BATCH_SIZE,
+        lr=LR,
+        generator=torch.Generator().manual_seed(seed),
+        checkpoints=CHECKPOINTS,
     )

@@ -8,8 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from qkv_lib import retrieval
-from qkv_lib.retrieval import exact_lookup, query_at_angle, soft_lookup, toy_keys_values
+from qkv_lib import examples
+from qkv_lib.examples import query_at_angle, toy_keys_values
+from qkv_lib.retrieval import exact_lookup, soft_lookup
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def table():
 def test_toy_table_shapes_and_labels(table):
     keys, values, labels = table  # unpacks like a tuple
     assert keys.shape == (4, 2)  # (S, E)
-    assert values.shape == (4, len(retrieval.VALUE_FEATURES))  # (S, Dv)
+    assert values.shape == (4, len(examples.VALUE_FEATURES))  # (S, Dv)
     assert labels == ("cat", "dog", "car", "tree")
     assert keys.dtype == values.dtype == torch.float32
 
@@ -47,7 +48,7 @@ def test_toy_table_returns_fresh_tensors():
 
 
 def test_toy_dict_matches_table(table):
-    d = retrieval.toy_dict()
+    d = examples.toy_dict()
     assert list(d) == list(table.labels)
     torch.testing.assert_close(d["car"], table.values[2])
 

@@ -14,7 +14,8 @@ from matplotlib.axes import Axes
 
 import qkv_lib as qkv
 from qkv_lib import training
-from qkv_lib.training import LookupBatch, LookupModel, make_lookup_batch, train
+from qkv_lib.examples import LookupBatch, LookupModel, lookup_model, lookup_task, make_lookup_batch
+from qkv_lib.training import train
 
 
 def gen(seed: int = 0) -> torch.Generator:
@@ -63,15 +64,15 @@ def test_batch_is_deterministic_for_a_generator_and_leaves_global_state_alone():
 def test_keys_are_distinct_and_the_target_is_the_value_of_the_query_key():
     batch = make_lookup_batch(500, generator=gen(1))
     for keys in batch.keys:
-        assert len(set(keys.tolist())) == training.N_PAIRS
+        assert len(set(keys.tolist())) == lookup_task.N_PAIRS
     rows = torch.arange(batch.batch_size)
     assert torch.equal(batch.keys[rows, batch.position], batch.query)
     assert torch.equal(batch.values[rows, batch.position], batch.target)
     # the query's key appears exactly once, so the answer is unambiguous
     assert ((batch.keys == batch.query[:, None]).sum(dim=1) == 1).all()
     # every position and every value is used (nothing degenerate)
-    assert set(batch.position.tolist()) == set(range(training.N_PAIRS))
-    assert set(batch.target.tolist()) == set(range(training.N_VALUES))
+    assert set(batch.position.tolist()) == set(range(lookup_task.N_PAIRS))
+    assert set(batch.target.tolist()) == set(range(lookup_task.N_VALUES))
 
 
 def test_n_pairs_equal_to_n_keys_uses_every_key():
@@ -116,16 +117,16 @@ def test_model_output_shapes():
     model = LookupModel()
     batch = make_lookup_batch(5, generator=gen())
     logits, weights = model(*batch.inputs)
-    assert logits.shape == (5, training.N_VALUES)  # (B, n_values)
-    assert weights.shape == (5, training.N_PAIRS)  # (B, S)
+    assert logits.shape == (5, lookup_task.N_VALUES)  # (B, n_values)
+    assert weights.shape == (5, lookup_task.N_PAIRS)  # (B, S)
     torch.testing.assert_close(weights.sum(dim=-1), torch.ones(5))
     four_heads = LookupModel(embed_dim=16, num_heads=4)
     logits, weights = four_heads(*make_lookup_batch(3, 2, generator=gen()).inputs)
-    assert logits.shape == (3, training.N_VALUES) and weights.shape == (3, 2)
+    assert logits.shape == (3, lookup_task.N_VALUES) and weights.shape == (3, 2)
 
 
 def test_learned_parameters_are_the_projections_and_the_readout():
-    E, V = training.EMBED_DIM, training.N_VALUES
+    E, V = lookup_model.EMBED_DIM, lookup_task.N_VALUES
     model = LookupModel()
     learned = {name for name, p in model.named_parameters() if p.requires_grad}
     assert learned == {
@@ -136,7 +137,7 @@ def test_learned_parameters_are_the_projections_and_the_readout():
     n_learned = sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert n_learned == 4 * (E * E + E) + (E * V + V) == 1224
     fixed = model.key_embedding.weight.numel() + model.value_embedding.weight.numel()
-    assert fixed == (training.N_KEYS + V) * E
+    assert fixed == (lookup_task.N_KEYS + V) * E
     both = LookupModel(learn_embeddings=True)
     assert all(p.requires_grad for p in both.parameters())
 
@@ -202,9 +203,9 @@ def test_history_records_every_step_and_checkpoint(trained):
     assert history.checkpoints == training.CHECKPOINTS
     P = history.probe.batch_size
     for step in history.checkpoints:
-        assert history.weights[step].shape == (P, training.N_PAIRS)
+        assert history.weights[step].shape == (P, lookup_task.N_PAIRS)
         assert history.predictions[step].shape == (P,)
-        assert history.match[step].shape == (1, training.N_KEYS, training.N_KEYS)
+        assert history.match[step].shape == (1, lookup_task.N_KEYS, lookup_task.N_KEYS)
     assert history.seconds > 0
     assert repr(history).startswith("History(300 steps in ")
 
@@ -222,7 +223,7 @@ def test_training_is_deterministic(trained):
 
 def test_training_learns(trained, held_out):
     model, history = trained
-    assert training.evaluate(model, held_out) > 0.95
+    assert lookup_model.evaluate(model, held_out) > 0.95
     first, last = history.loss[:20].mean(), history.loss[-20:].mean()
     assert first > 1.9  # about log(8) = 2.08: guessing
     assert last < 0.05 * first
@@ -230,8 +231,8 @@ def test_training_learns(trained, held_out):
 
 
 def test_untrained_model_is_at_chance(held_out):
-    accuracy = training.evaluate(LookupModel(seed=0), held_out)
-    assert abs(accuracy - 1 / training.N_VALUES) < 0.06
+    accuracy = lookup_model.evaluate(LookupModel(seed=0), held_out)
+    assert abs(accuracy - 1 / lookup_task.N_VALUES) < 0.06
 
 
 def test_attention_is_spread_before_and_focused_after(trained):
@@ -254,22 +255,22 @@ def test_correct_weight_on_a_held_out_batch(trained, held_out):
 
 def test_match_scores_become_diagonal(trained):
     model, history = trained
-    final = training.match_scores(model)  # (H, n_keys, n_keys)
+    final = lookup_model.match_scores(model)  # (H, n_keys, n_keys)
     torch.testing.assert_close(final, history.match[training.STEPS])
-    assert torch.equal(final[0].argmax(dim=-1), torch.arange(training.N_KEYS))
-    assert not torch.equal(history.match[0][0].argmax(dim=-1), torch.arange(training.N_KEYS))
+    assert torch.equal(final[0].argmax(dim=-1), torch.arange(lookup_task.N_KEYS))
+    assert not torch.equal(history.match[0][0].argmax(dim=-1), torch.arange(lookup_task.N_KEYS))
     # the same numbers by hand: the bilinear form of chapter 3, with biases
     x = model.key_embedding.weight  # (n_keys, E)
     with torch.no_grad():
         q = model.attention.qkv.q_proj(x)  # (n_keys, E)
         k = model.attention.qkv.k_proj(x)  # (n_keys, E)
-    torch.testing.assert_close(final[0], q @ k.T / math.sqrt(training.EMBED_DIM))
+    torch.testing.assert_close(final[0], q @ k.T / math.sqrt(lookup_model.EMBED_DIM))
 
 
 def test_match_scores_per_head():
     model = LookupModel(num_heads=2)
-    scores = training.match_scores(model)
-    assert scores.shape == (2, training.N_KEYS, training.N_KEYS)
+    scores = lookup_model.match_scores(model)
+    assert scores.shape == (2, lookup_task.N_KEYS, lookup_task.N_KEYS)
     x = model.key_embedding.weight
     with torch.no_grad():
         q = model.attention.qkv.q_proj(x)[:, 8:]  # head 1: the second 8 dimensions
@@ -285,8 +286,8 @@ def test_frozen_projections_cannot_learn_to_retrieve(trained, held_out):
     history = chapter_run(model)
     assert torch.equal(model.attention.qkv.q_proj.weight, w_q)  # untouched
     assert torch.equal(history.weights[0], history.weights[training.STEPS])  # attention too
-    frozen = training.evaluate(model, held_out)
-    full = training.evaluate(trained[0], held_out)
+    frozen = lookup_model.evaluate(model, held_out)
+    full = lookup_model.evaluate(trained[0], held_out)
     assert frozen < 0.6 and full - frozen > 0.4
 
 
@@ -296,12 +297,12 @@ def test_evaluate_counts_correct_answers():
     with torch.no_grad():
         predicted = model(*batch.inputs).logits.argmax(dim=-1)
     rigged = batch._replace(target=predicted)
-    assert training.evaluate(model, rigged) == 1.0
-    assert 0.0 <= training.evaluate(model, batch) <= 1.0
+    assert lookup_model.evaluate(model, rigged) == 1.0
+    assert 0.0 <= lookup_model.evaluate(model, batch) <= 1.0
     with pytest.raises(TypeError, match="batch must be a LookupBatch"):
-        training.evaluate(model, tuple(batch))
+        lookup_model.evaluate(model, tuple(batch))
     with pytest.raises(TypeError, match="model must be a LookupModel"):
-        training.evaluate(torch.nn.Linear(2, 2), batch)
+        lookup_model.evaluate(torch.nn.Linear(2, 2), batch)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import torch
 from matplotlib.figure import Figure
 
 import qkv_lib as qkv
+from qkv_lib.examples import flow as ex
 from qkv_lib.widgets import Dropdown, Explorer, Slider, flow
 
 
@@ -19,28 +20,28 @@ def explorer() -> Explorer:
 
 
 def _combos():
-    return [(s, m) for s in (True, False) for m in flow.MASKS]
+    return [(s, m) for s in (True, False) for m in ex.MASKS]
 
 
 # --- the maths the figure shows -----------------------------------------------------------
 
 
 def test_example_has_the_documented_shapes():
-    Q, K, V = flow.flow_example()
+    Q, K, V = ex.flow_example()
     assert Q.shape == (4, 4) and K.shape == (4, 4) and V.shape == (4, 2)  # (L,d_k) (S,d_k) (S,Dv)
-    assert len(flow.TOKENS) == Q.shape[0] == K.shape[0]
+    assert len(ex.TOKENS) == Q.shape[0] == K.shape[0]
 
 
 @pytest.mark.parametrize(("scaling", "mask"), _combos())
 def test_steps_match_the_library_attention(scaling, mask):
-    Q, K, V = flow.flow_example()
-    steps = flow.flow_steps(scaling, mask)
-    assert list(steps) == list(flow.STEPS)
+    Q, K, V = ex.flow_example()
+    steps = ex.flow_steps(scaling, mask)
+    assert list(steps) == list(ex.STEPS)
     torch.testing.assert_close(steps["scores"], Q @ K.T)
     scale = 1 / math.sqrt(Q.shape[-1]) if scaling else 1.0
     torch.testing.assert_close(steps["scaled"], Q @ K.T * scale)
     out, weights = qkv.scaled_dot_product_attention(
-        Q, K, V, attn_mask=flow.flow_mask(mask), scale=scale
+        Q, K, V, attn_mask=ex.flow_mask(mask), scale=scale
     )
     torch.testing.assert_close(steps["weights"], weights)
     torch.testing.assert_close(steps["output"], out)
@@ -48,35 +49,35 @@ def test_steps_match_the_library_attention(scaling, mask):
     torch.testing.assert_close(  # and PyTorch agrees
         steps["output"],
         torch.nn.functional.scaled_dot_product_attention(
-            Q, K, V, attn_mask=flow.flow_mask(mask), scale=scale
+            Q, K, V, attn_mask=ex.flow_mask(mask), scale=scale
         ),
     )
 
 
 def test_masks_hide_the_right_keys():
-    assert flow.flow_mask("none") is None
-    causal = flow.flow_steps(True, "causal")
+    assert ex.flow_mask("none") is None
+    causal = ex.flow_steps(True, "causal")
     assert torch.isneginf(causal["masked"]).tolist() == [
         [j > i for j in range(4)] for i in range(4)
     ]
     assert causal["weights"][0, 0] == 1.0  # the first query can only see itself
-    padding = flow.flow_steps(True, "padding")
+    padding = ex.flow_steps(True, "padding")
     assert torch.isneginf(padding["masked"][:, 3]).all()  # the <pad> key, for every query
     assert torch.isfinite(padding["masked"][:, :3]).all()
     assert (padding["weights"][:, 3] == 0).all()
-    unmasked = flow.flow_steps(True, "none")
+    unmasked = ex.flow_steps(True, "none")
     torch.testing.assert_close(unmasked["masked"], unmasked["scaled"])
 
 
 def test_scaling_spreads_the_weights():
-    sharp = flow.flow_steps(False, "none")["weights"].max(-1).values  # (L,)
-    spread = flow.flow_steps(True, "none")["weights"].max(-1).values  # (L,)
+    sharp = ex.flow_steps(False, "none")["weights"].max(-1).values  # (L,)
+    spread = ex.flow_steps(True, "none")["weights"].max(-1).values  # (L,)
     assert (spread < sharp).all()
 
 
 def test_bad_names_are_rejected():
     with pytest.raises(ValueError, match="mask must be one of"):
-        flow.flow_mask("future")
+        ex.flow_mask("future")
     with pytest.raises(ValueError, match="step must be one of"):
         flow.explain_step("softmax")
 
@@ -87,9 +88,9 @@ def test_bad_names_are_rejected():
 def test_builder_works_with_no_arguments(explorer):
     assert explorer.names == ("step", "scaling", "mask")
     step, scaling, mask = explorer.controls
-    assert isinstance(step, Slider) and step.values == flow.STEPS
+    assert isinstance(step, Slider) and step.values == ex.STEPS
     assert isinstance(scaling, Dropdown) and scaling.options == (True, False)
-    assert isinstance(mask, Dropdown) and mask.options == flow.MASKS
+    assert isinstance(mask, Dropdown) and mask.options == ex.MASKS
     assert explorer.n_frames == 30 <= 100
     assert explorer.defaults == {"step": "scores", "scaling": True, "mask": "none"}
     assert explorer.title and explorer.caption
@@ -110,7 +111,7 @@ def test_every_frame_renders_with_labelled_axes(explorer):
 
 
 def test_heatmaps_use_the_right_colour_ranges(explorer):
-    scores = flow.flow_steps()["scores"]
+    scores = ex.flow_steps()["scores"]
     limit = float(scores.abs().max())
     for values in ({"step": "scaled"}, {"step": "masked", "mask": "causal"}):
         (image,) = explorer.render(**values).axes[0].get_images()

@@ -11,9 +11,10 @@ import torch
 from matplotlib.figure import Figure
 
 import qkv_lib as qkv
+from qkv_lib.examples import sources as ex
 from qkv_lib.widgets import Dropdown, Explorer, sources
 
-COMBOS = list(itertools.product(sources.SOURCES, sources.SOURCES, (True, False)))
+COMBOS = list(itertools.product(ex.SOURCES, ex.SOURCES, (True, False)))
 LENGTHS = {"decoder": 3, "encoder": 5}
 
 
@@ -29,45 +30,45 @@ def test_toy_data_is_fixed_and_leaves_the_global_rng_alone():
     torch.manual_seed(0)
     expected = torch.rand(3)
     torch.manual_seed(0)
-    sequences = sources.toy_sequences()
-    projection = sources.toy_projection()
-    sources.source_attention()
+    sequences = ex.toy_sequences()
+    projection = ex.toy_projection()
+    ex.source_attention()
     torch.testing.assert_close(torch.rand(3), expected)  # nothing drawn from the global RNG
-    assert sequences["decoder"].shape == (3, sources.EMBED_DIM)
-    assert sequences["encoder"].shape == (5, sources.EMBED_DIM)
-    again = sources.toy_sequences()
-    for name in sources.SOURCES:
+    assert sequences["decoder"].shape == (3, ex.EMBED_DIM)
+    assert sequences["encoder"].shape == (5, ex.EMBED_DIM)
+    again = ex.toy_sequences()
+    for name in ex.SOURCES:
         torch.testing.assert_close(sequences[name], again[name], rtol=0, atol=0)
         # every embedding has length √E
         lengths = sequences[name].norm(dim=-1)
         torch.testing.assert_close(lengths, torch.full_like(lengths, math.sqrt(6)))
     assert isinstance(projection, qkv.QKVProjection)
-    assert projection.q_proj.weight.shape == (sources.ATTENTION_DIM, sources.EMBED_DIM)
+    assert projection.q_proj.weight.shape == (ex.ATTENTION_DIM, ex.EMBED_DIM)
     assert not any(p.requires_grad for p in projection.parameters())
 
 
 def test_toy_data_copies_cannot_change_the_explorer():
-    sources.toy_sequences()["decoder"].zero_()
+    ex.toy_sequences()["decoder"].zero_()
     with torch.no_grad():
-        sources.toy_projection().q_proj.weight.zero_()
-    a = sources.source_attention("decoder", "decoder", True)
+        ex.toy_projection().q_proj.weight.zero_()
+    a = ex.source_attention("decoder", "decoder", True)
     assert a.x_q.abs().sum() > 0 and a.q.abs().sum() > 0
 
 
 @pytest.mark.parametrize(("query_source", "kv_source", "projections"), COMBOS)
 def test_source_attention_shapes_and_values(query_source, kv_source, projections):
-    a = sources.source_attention(query_source, kv_source, projections)
+    a = ex.source_attention(query_source, kv_source, projections)
     L, S = LENGTHS[query_source], LENGTHS[kv_source]
-    width = sources.ATTENTION_DIM if projections else sources.EMBED_DIM
+    width = ex.ATTENTION_DIM if projections else ex.EMBED_DIM
     assert a.q.shape == (L, width) and a.k.shape == (S, width) and a.v.shape == (S, width)
     assert a.weights.shape == a.scores.shape == (L, S)
     assert a.out.shape == (L, width)
     assert len(a.query_tokens) == L and len(a.key_tokens) == S
-    seqs = sources.toy_sequences()
+    seqs = ex.toy_sequences()
     torch.testing.assert_close(a.x_q, seqs[query_source])
     torch.testing.assert_close(a.x_kv, seqs[kv_source])
     if projections:
-        q, k, v = sources.toy_projection()(seqs[query_source], seqs[kv_source])
+        q, k, v = ex.toy_projection()(seqs[query_source], seqs[kv_source])
     else:
         q, k, v = seqs[query_source], seqs[kv_source], seqs[kv_source]
     torch.testing.assert_close(a.q, q)
@@ -81,48 +82,48 @@ def test_source_attention_shapes_and_values(query_source, kv_source, projections
 
 def test_cross_attention_matches_the_library_layer():
     """The explorer's decoder-to-encoder map is what MultiHeadAttention computes with H = 1."""
-    seqs = sources.toy_sequences()
-    projection = sources.toy_projection()
+    seqs = ex.toy_sequences()
+    projection = ex.toy_projection()
     layer = qkv.MultiHeadAttention(
-        sources.EMBED_DIM, 1, kdim=sources.EMBED_DIM, vdim=sources.EMBED_DIM, bias=False
+        ex.EMBED_DIM, 1, kdim=ex.EMBED_DIM, vdim=ex.EMBED_DIM, bias=False
     )
     # MultiHeadAttention projects to E, our toy layer to d_k < E: pad W_q, W_k, W_v with
     # zero rows, which adds nothing to the dot products but changes the √d_k scale.
-    a = sources.source_attention("decoder", "encoder", True)
+    a = ex.source_attention("decoder", "encoder", True)
     with torch.no_grad():
-        scale = math.sqrt(sources.EMBED_DIM / sources.ATTENTION_DIM)
+        scale = math.sqrt(ex.EMBED_DIM / ex.ATTENTION_DIM)
         for target, source, factor in (
             (layer.qkv.q_proj, projection.q_proj, scale),
             (layer.qkv.k_proj, projection.k_proj, 1.0),
             (layer.qkv.v_proj, projection.v_proj, 1.0),
         ):
             target.weight.zero_()
-            target.weight[: sources.ATTENTION_DIM] = factor * source.weight
+            target.weight[: ex.ATTENTION_DIM] = factor * source.weight
         _, weights = layer(seqs["decoder"], seqs["encoder"])  # (L, S)
     torch.testing.assert_close(weights, a.weights)
 
 
 def test_without_projections_self_attention_is_symmetric_and_diagonal():
-    for name in sources.SOURCES:
-        raw = sources.source_attention(name, name, False)
+    for name in ex.SOURCES:
+        raw = ex.source_attention(name, name, False)
         torch.testing.assert_close(raw.scores, raw.scores.T)
         assert raw.symmetric is True
         assert raw.diagonal_wins == LENGTHS[name]  # equal lengths: Cauchy–Schwarz
-        projected = sources.source_attention(name, name, True)
+        projected = ex.source_attention(name, name, True)
         assert projected.symmetric is False
         assert projected.diagonal_wins < LENGTHS[name]
 
 
 def test_cross_attention_has_no_diagonal_or_symmetry():
-    a = sources.source_attention("encoder", "decoder", True)
+    a = ex.source_attention("encoder", "decoder", True)
     assert not a.is_self and a.symmetric is None and a.diagonal_wins is None
 
 
 def test_source_attention_rejects_unknown_sources():
     with pytest.raises(ValueError, match=r"query_source must be one of \('decoder', 'encoder'\)"):
-        sources.source_attention("queries", "encoder")
+        ex.source_attention("queries", "encoder")
     with pytest.raises(ValueError, match="kv_source"):
-        sources.source_attention("decoder", None)
+        ex.source_attention("decoder", None)
 
 
 # --- the explorer -------------------------------------------------------------------------
@@ -155,16 +156,16 @@ def test_every_frame_shows_its_shape_and_tokens(explorer, query_source, kv_sourc
     L, S = LENGTHS[query_source], LENGTHS[kv_source]
     assert f"(L, S) = ({L}, {S})" in ax.get_title()
     assert ("self-attention" in ax.get_title()) == (query_source == kv_source)
-    tokens = {"decoder": list(sources.DECODER_TOKENS), "encoder": list(sources.ENCODER_TOKENS)}
+    tokens = {"decoder": list(ex.DECODER_TOKENS), "encoder": list(ex.ENCODER_TOKENS)}
     assert [t.get_text() for t in ax.get_yticklabels()] == tokens[query_source]
     assert [t.get_text() for t in ax.get_xticklabels()] == tokens[kv_source]
     assert query_source in ax.get_ylabel() and kv_source in ax.get_xlabel()
     panel = " ".join(t.get_text() for t in fig.texts)
-    width = sources.ATTENTION_DIM if projections else sources.EMBED_DIM
+    width = ex.ATTENTION_DIM if projections else ex.EMBED_DIM
     assert f"= ({L}, {width})" in panel and f"= ({S}, {width})" in panel
     assert f"= ({L}, {S})" in panel
     # the cell annotations are the weights the maths helper computes
-    weights = sources.source_attention(query_source, kv_source, projections).weights
+    weights = ex.source_attention(query_source, kv_source, projections).weights
     shown = [float(t.get_text()) for t in ax.texts]
     assert shown == pytest.approx(weights.flatten().tolist(), abs=0.006)
     assert explorer.frame(**values).startswith(b"<svg")

@@ -19,21 +19,21 @@ def explorer() -> Explorer:
 
 @pytest.fixture(scope="module")
 def history() -> training.History:
-    return widget.training_run(0)
+    return training.chapter_run(0)
 
 
 # --- the run the figures are drawn from ---------------------------------------------------
 
 
 def test_training_run_is_the_chapters_run_and_is_cached(history):
-    assert widget.training_run(0) is history  # computed once
+    assert training.chapter_run(0) is history  # computed once
     model = training.LookupModel(seed=0)
     fresh = training.train(model, generator=torch.Generator().manual_seed(0))
     assert torch.equal(fresh.loss, history.loss)  # deterministic: the same numbers
     assert history.checkpoints == training.CHECKPOINTS
     assert history.steps == training.STEPS
     with pytest.raises(TypeError, match="seed must be an int"):
-        widget.training_run("0")
+        training.chapter_run("0")
 
 
 def test_the_run_goes_from_spread_to_focused(history):

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
+from ..examples.lookup_table import VALUE_FEATURES, query_at_angle, toy_keys_values
 from ..plotting import CYCLE, OKABE_ITO, bar_weights, vectors_2d
-from ..retrieval import VALUE_FEATURES, query_at_angle, soft_lookup, toy_keys_values
+from ..retrieval import soft_lookup
 from .core import Dropdown, Explorer, Slider
 
 __all__ = ["draw_query_lookup", "query_explorer"]

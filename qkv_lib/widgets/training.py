@@ -1,62 +1,38 @@
 """Chapter 7's explorer: step through a training run and watch one query learn where to look.
 
-Taught in chapter 7, watch the projections learn. One deterministic run of the chapter's
-lookup task (``qkv_lib.training``) is computed once per seed and cached; every frame is then
-drawn from its checkpoints: a probe example's attention over its pairs, the matching rule
-that W_q and W_k have learned so far, and the loss and accuracy curves with the checkpoint
-marked. Shapes: S pairs per example, P probe examples, n_keys key tokens.
+Taught in chapter 7, watch the projections learn. Every frame is drawn from the checkpoints
+of the chapter's run (:func:`qkv_lib.training.chapter_run`, computed once per seed): a probe
+example's attention over its pairs, the matching rule that W_q and W_k have learned so far,
+and the loss and accuracy curves with the checkpoint marked.
+Shapes: S pairs per example, P probe examples, n_keys key tokens.
 """
 
 from __future__ import annotations
 
-import functools
-
 import torch
 from matplotlib.figure import Figure
 
-from .. import training
+from ..examples.lookup_task import LookupBatch
 from ..plotting import CYCLE, bar_weights, score_heatmap, training_curves
+from ..training import History, chapter_run
 from .core import Dropdown, Explorer, Slider
 
 __all__ = [
     "draw_training_checkpoint",
     "pair_labels",
     "training_explorer",
-    "training_run",
 ]
 
 _OTHER, _MATCH = CYCLE[0], CYCLE[1]  # blue bars; the pair whose key is the query in orange
 
 
-@functools.lru_cache(maxsize=4)
-def training_run(seed: int = 0) -> training.History:
-    """The chapter's training run for ``seed``: computed once, then cached (do not modify it).
-
-    ``LookupModel(seed=seed)`` trained with ``train`` on the chapter's settings
-    (``training.STEPS``, ``BATCH_SIZE``, ``LR``) and a generator seeded with ``seed``,
-    looking at the default probe (4 examples) at ``training.CHECKPOINTS``. With seed 0 it is
-    exactly the run of chapter 7's section 7.4. Takes about half a second.
-    """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int; got {type(seed).__name__}")
-    model = training.LookupModel(seed=seed)
-    return training.train(
-        model,
-        steps=training.STEPS,
-        batch_size=training.BATCH_SIZE,
-        lr=training.LR,
-        generator=torch.Generator().manual_seed(seed),
-        checkpoints=training.CHECKPOINTS,
-    )
-
-
-def pair_labels(probe: training.LookupBatch, example: int) -> list[str]:
+def pair_labels(probe: LookupBatch, example: int) -> list[str]:
     """The S pairs of probe ``example`` as two-line labels, key over value: ``"k4\\nv7"``."""
     keys, values = probe.keys[example].tolist(), probe.values[example].tolist()
     return [f"k{k}\nv{v}" for k, v in zip(keys, values, strict=True)]
 
 
-def _check_example(history: training.History, example: int) -> int:
+def _check_example(history: History, example: int) -> int:
     n = history.probe.batch_size
     if isinstance(example, bool) or not isinstance(example, int) or not 0 <= example < n:
         raise ValueError(f"example must be an int from 0 to {n - 1}; got {example!r}")
@@ -64,14 +40,14 @@ def _check_example(history: training.History, example: int) -> int:
 
 
 def draw_training_checkpoint(step: int = 0, example: int = 0, *, seed: int = 0) -> Figure:
-    """Chapter 7's figure at checkpoint ``step`` for probe ``example`` of ``training_run(seed)``.
+    """Chapter 7's figure at checkpoint ``step`` for probe ``example`` of ``chapter_run(seed)``.
 
     Left: the query's attention weights over the S pairs (the pair whose key equals the query
     in orange). Middle: the matching rule, ``match_scores`` (n_keys, n_keys) of head 0, on a
     colour range fixed across checkpoints. Right: loss and accuracy per step, the checkpoint
     marked by a dashed line. A pure function of its arguments.
     """
-    history = training_run(seed)
+    history = chapter_run(seed)
     if step not in history.weights:
         raise ValueError(f"step must be one of the checkpoints {history.checkpoints}; got {step!r}")
     example = _check_example(history, example)
@@ -129,7 +105,7 @@ def draw_training_checkpoint(step: int = 0, example: int = 0, *, seed: int = 0) 
 
 
 def _describe(step: int, example: int, seed: int = 0) -> str:
-    history = training_run(seed)
+    history = chapter_run(seed)
     probe = history.probe
     weights = history.weights[step][example].tolist()
     position = probe.position[example].item()
@@ -156,7 +132,7 @@ def training_explorer(seed: int = 0) -> Explorer:
 
     Trains the chapter's run for ``seed`` the first time (about half a second; cached).
     """
-    history = training_run(seed)
+    history = chapter_run(seed)
     probe = history.probe
 
     def example_text(i: int) -> str:
