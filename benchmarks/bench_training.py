@@ -16,22 +16,22 @@ import time
 
 import torch
 
-from qkv_lib import training
+from qkv_lib import examples, training
 
 
 def run_once() -> tuple[float, float, float, float]:
     """One chapter run: (seconds, held-out accuracy, accuracy with W_q and W_k frozen, loss)."""
-    held_out = training.make_lookup_batch(2000, generator=torch.Generator().manual_seed(123))
-    model = training.LookupModel(seed=0)
+    held_out = examples.make_lookup_batch(2000, generator=torch.Generator().manual_seed(123))
+    model = examples.LookupModel(seed=0)
     history = training.train(model, generator=torch.Generator().manual_seed(0))
-    frozen = training.LookupModel(seed=0)
+    frozen = examples.LookupModel(seed=0)
     frozen.attention.qkv.q_proj.requires_grad_(False)
     frozen.attention.qkv.k_proj.requires_grad_(False)
     training.train(frozen, generator=torch.Generator().manual_seed(0))
     return (
         history.seconds,
-        training.evaluate(model, held_out),
-        training.evaluate(frozen, held_out),
+        examples.evaluate(model, held_out),
+        examples.evaluate(frozen, held_out),
         history.loss[-1].item(),
     )
 

@@ -47,6 +47,17 @@ def tensor(
     return x
 
 
+def last_dim(name: str, x: object, expected: int, what: str) -> Tensor:
+    """Check that ``x`` is a floating tensor whose last dimension, ``what``, is ``expected``."""
+    x = tensor(name, x, min_ndim=1)
+    if x.size(-1) != expected:
+        raise ValueError(
+            f"{name} has last dimension {x.size(-1)} (shape {shape_of(x)}), "
+            f"but this layer expects {what} = {expected}"
+        )
+    return x
+
+
 def same_dtype(**tensors: Tensor) -> None:
     """Check that the named tensors share one dtype."""
     dtypes = {t.dtype for t in tensors.values()}

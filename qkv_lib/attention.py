@@ -18,6 +18,8 @@ from torch import Tensor
 from . import _validate
 from .masks import causal_mask
 
+__all__ = ["masked_softmax", "scaled_dot_product_attention"]
+
 
 def masked_softmax(scores: Tensor, dim: int = -1) -> Tensor:
     """Softmax over ``dim`` that gives all-zero weights where every score is ``-inf``.

@@ -11,6 +11,8 @@ from torch import Tensor
 
 from . import _validate
 
+__all__ = ["merge_heads", "split_heads"]
+
 
 def split_heads(x: Tensor, num_heads: int) -> Tensor:
     """``(B, T, E) -> (B, H, T, Dh)`` with ``Dh = E / H``.

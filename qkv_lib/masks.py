@@ -21,6 +21,14 @@ from torch import Tensor
 
 from . import _validate
 
+__all__ = [
+    "additive_mask",
+    "causal_mask",
+    "key_padding_mask",
+    "mha_mask_from_sdpa",
+    "sdpa_mask_from_mha",
+]
+
 
 def causal_mask(
     L: int, S: int | None = None, *, device: torch.device | str | None = None

@@ -25,6 +25,8 @@ from .heads import merge_heads, split_heads
 from .masks import additive_mask, causal_mask
 from .projections import QKVProjection
 
+__all__ = ["MultiHeadAttention"]
+
 
 class MultiHeadAttention(nn.Module):
     """Multi-head attention with the interface of ``torch.nn.MultiheadAttention``.

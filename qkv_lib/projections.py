@@ -14,16 +14,7 @@ from torch import Tensor, nn
 
 from . import _validate
 
-
-def check_last_dim(name: str, x: object, expected: int, what: str) -> Tensor:
-    """Check that ``x`` is a floating tensor whose last dimension, ``what``, is ``expected``."""
-    x = _validate.tensor(name, x, min_ndim=1)
-    if x.size(-1) != expected:
-        raise ValueError(
-            f"{name} has last dimension {x.size(-1)} (shape {_validate.shape_of(x)}), "
-            f"but this layer expects {what} = {expected}"
-        )
-    return x
+__all__ = ["QKVProjection"]
 
 
 class QKVProjection(nn.Module):
@@ -63,9 +54,9 @@ class QKVProjection(nn.Module):
     ) -> tuple[Tensor, Tensor, Tensor]:
         key = query if key is None else key
         value = key if value is None else value
-        query = check_last_dim("query", query, self.input_dim, "input_dim")
-        key = check_last_dim("key", key, self.kdim, "kdim")
-        value = check_last_dim("value", value, self.vdim, "vdim")
+        query = _validate.last_dim("query", query, self.input_dim, "input_dim")
+        key = _validate.last_dim("key", key, self.kdim, "kdim")
+        value = _validate.last_dim("value", value, self.vdim, "vdim")
         if key.shape[:-1] != value.shape[:-1]:
             raise ValueError(
                 "key and value must have the same positions (all dimensions but the last), "
