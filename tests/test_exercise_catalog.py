@@ -11,7 +11,7 @@ import torch
 
 import qkv_lib as qkv
 from qkv_lib.exercises import EXERCISES
-from qkv_lib.exercises.framework import close
+from qkv_lib.exercises.compare import close
 
 MISTAKES = [
     pytest.param(ex, m, id=f"{ex.id}:{m.code}:{i}")

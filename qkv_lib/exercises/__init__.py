@@ -5,20 +5,30 @@ learner's function and names the first thing that is wrong, from "not attempted"
 classic mistakes (a missing scale, a softmax over the wrong axis, keys from the wrong
 sequence, heads reshaped without a transpose, ...) to the largest difference and where it is.
 
-* :mod:`qkv_lib.exercises.framework`             running an answer safely and diagnosing it
-* :mod:`qkv_lib.exercises.translate`             exceptions, shapes and differences as advice
-* :mod:`qkv_lib.exercises.attention_exercises`   chapters 1 and 4
-* :mod:`qkv_lib.exercises.projection_exercises`  chapters 3 and 5
+* :mod:`~qkv_lib.exercises.spec`                  what an exercise is: ``Exercise``, ``Mistake``
+* :mod:`~qkv_lib.exercises.run`                   running an answer safely
+* :mod:`~qkv_lib.exercises.compare`               when an output counts as the expected one
+* :mod:`~qkv_lib.exercises.diagnosis`             the ordered steps that name what is wrong
+* :mod:`~qkv_lib.exercises.messages`              shapes with named axes, differences, hints
+* :mod:`~qkv_lib.exercises.translate`             exceptions as advice
+* :mod:`~qkv_lib.exercises.result`                ``CheckResult`` and strict mode
+* :mod:`~qkv_lib.exercises.lookup_exercises`      chapter 1
+* :mod:`~qkv_lib.exercises.projection_exercises`  chapter 3
+* :mod:`~qkv_lib.exercises.attention_exercises`   chapter 4
+* :mod:`~qkv_lib.exercises.head_exercises`        chapter 5
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .attention_exercises import ATTENTION, ATTENTION_WEIGHTS, CAUSAL_MASK, SCORES, SOFT_LOOKUP
-from .framework import Exercise, Mistake, diagnose
-from .projection_exercises import MERGE_HEADS, MULTI_HEAD_ATTENTION, PROJECT_QKV, SPLIT_HEADS
+from .attention_exercises import ATTENTION, ATTENTION_WEIGHTS, CAUSAL_MASK, SCORES
+from .diagnosis import diagnose
+from .head_exercises import MERGE_HEADS, MULTI_HEAD_ATTENTION, SPLIT_HEADS
+from .lookup_exercises import SOFT_LOOKUP
+from .projection_exercises import PROJECT_QKV
 from .result import STRICT_ENV, CheckResult, ExerciseFailed
+from .spec import Exercise, Mistake
 
 #: Every exercise of the course, by id, in the order the chapters set them.
 EXERCISES: dict[str, Exercise] = {

@@ -1,7 +1,7 @@
-"""Exercises on the attention computation itself: the soft lookup, scores, weights, output, mask.
+"""Exercises on the attention computation itself: scores, weights, output and causal mask.
 
-``soft_lookup`` is set in chapter 1; ``scores``, ``attention_weights``, ``attention`` and
-``causal_mask`` in chapter 4 (the simple attention flow).
+``scores``, ``attention_weights``, ``attention`` and ``causal_mask`` are set in chapter 4
+(the simple attention flow); chapter 1's ``soft_lookup`` reuses the scales and texts below.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from functools import partial
 import torch
 from torch import Tensor
 
-from .framework import Exercise, Inputs, Mistake
+from .spec import Exercise, Inputs, Mistake
 
 SIZES = {"B": 2, "L": 3, "S": 5, "d_k": 8, "Dv": 6}  # every size distinct, no square matrix
-_SCALES = {
+SCALES = {
     "sqrt": lambda d: 1 / math.sqrt(d),
     "none": lambda d: 1.0,
     "d_k": lambda d: 1 / d,
@@ -44,7 +44,7 @@ def _inputs(names: tuple[str, ...], L: int = SIZES["L"]) -> Inputs:
 def _scores(Q: Tensor, K: Tensor, *, scale: str = "sqrt", transpose: bool = False) -> Tensor:
     d_k = Q.shape[-1]
     raw = K @ Q.transpose(-2, -1) if transpose else Q @ K.transpose(-2, -1)  # (B, L, S)
-    return raw * _SCALES[scale](d_k)
+    return raw * SCALES[scale](d_k)
 
 
 def _weights(Q: Tensor, K: Tensor, *, dim: int = -1, softmax: bool = True, **scores) -> Tensor:
@@ -60,8 +60,8 @@ _MISSING_SCALE = (
     "The scores are not scaled: divide Q Kᵀ by √d_k, the square root of the last axis of Q "
     "and K (`/ math.sqrt(Q.shape[-1])`)."
 )
-_OVER_D_K = "You divided by d_k; divide by its square root, √d_k, instead."
-_TIMES = "You multiplied by √d_k; attention divides the scores by √d_k."
+OVER_D_K = "You divided by d_k; divide by its square root, √d_k, instead."
+TIMES = "You multiplied by √d_k; attention divides the scores by √d_k."
 _TRANSPOSED = (
     "You computed K Qᵀ, with one row per key. Compute Q Kᵀ (`Q @ K.transpose(-2, -1)`), so "
     "that row i holds query i's scores over all the keys: shape (B, L, S)."
@@ -79,8 +79,8 @@ _NO_SOFTMAX = (
 def _score_mistakes(make) -> tuple[Mistake, ...]:
     return (
         Mistake("missing-scale", _MISSING_SCALE, make(scale="none")),
-        Mistake("wrong-scale", _OVER_D_K, make(scale="d_k")),
-        Mistake("wrong-scale", _TIMES, make(scale="times")),
+        Mistake("wrong-scale", OVER_D_K, make(scale="d_k")),
+        Mistake("wrong-scale", TIMES, make(scale="times")),
         Mistake("transposed-scores", _TRANSPOSED, make(transpose=True)),
     )
 
@@ -162,68 +162,6 @@ ATTENTION = Exercise(
     + _softmax_mistakes(lambda **kw: partial(_attention, **kw)),
     probe=partial(_inputs, ("Q", "K", "V"), L=SIZES["S"]),  # K Qᵀ @ V only runs when L == S
     hint=_attention_hint,
-)
-
-
-# --- chapter 1: one query, a soft dictionary lookup ----------------------------------------
-
-LOOKUP_SIZES = {"E": 4, "S": 5, "Dv": 3}
-
-
-def _lookup_inputs() -> Inputs:
-    g = torch.Generator().manual_seed(7)
-    E, S, Dv = LOOKUP_SIZES["E"], LOOKUP_SIZES["S"], LOOKUP_SIZES["Dv"]
-    query = torch.randn(E, generator=g, dtype=torch.float64)
-    keys = torch.randn(S, E, generator=g, dtype=torch.float64)
-    values = torch.rand(S, Dv, generator=g, dtype=torch.float64)
-    return Inputs((query, keys, values), ("query", "keys", "values"), LOOKUP_SIZES)
-
-
-def _lookup(
-    query: Tensor,
-    keys: Tensor,
-    values: Tensor,
-    *,
-    scale: str = "sqrt",
-    softmax: bool = True,
-    swap: bool = False,
-) -> tuple[Tensor, Tensor]:
-    scores = keys @ query * _SCALES[scale](query.shape[-1])  # (S,)
-    weights = torch.softmax(scores, dim=-1) if softmax else scores  # (S,)
-    output = weights @ values  # (Dv,)
-    return (weights, output) if swap else (output, weights)
-
-
-SOFT_LOOKUP = Exercise(
-    id="soft_lookup",
-    chapter=1,
-    title="A soft lookup for one query",
-    points=1,
-    minutes=10,
-    difficulty="easy",
-    signature="fn(query, keys, values) -> (output, weights)",
-    reference=_lookup,
-    inputs=_lookup_inputs,
-    outputs=(("Dv",), ("S",)),
-    mistakes=(
-        Mistake(
-            "missing-scale",
-            "Divide the scores by √E, the square root of the query's length, before the softmax.",
-            partial(_lookup, scale="none"),
-        ),
-        Mistake("wrong-scale", _OVER_D_K.replace("d_k", "E"), partial(_lookup, scale="d_k")),
-        Mistake("wrong-scale", _TIMES.replace("d_k", "E"), partial(_lookup, scale="times")),
-        Mistake(
-            "missing-softmax",
-            "Turn the scores into weights with a softmax over the keys before mixing the values.",
-            partial(_lookup, softmax=False),
-        ),
-        Mistake(
-            "swapped-outputs",
-            "You returned (weights, output); return them the other way round: (output, weights).",
-            partial(_lookup, swap=True),
-        ),
-    ),
 )
 
 

@@ -1,75 +1,18 @@
-"""Turn exceptions, shapes and differences into advice a learner can act on.
+"""Turn an exception raised by a learner's answer into advice the learner can act on.
 
-Shapes are described with the course's axis names (B, L, S, d_k, ...): the checker's inputs
-use a distinct size for every axis, so a size can be read back as the axis it belongs to.
+A failed matrix product is explained from its operands' shapes, named with the course's axis
+names (chapters 1, 3, 4 and 5); other errors get a plain sentence (a ``.view()`` of a
+transposed tensor, a reshape to the wrong number of elements) or their own first line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
-import torch
 from torch import Tensor
-from torch.overrides import TorchFunctionMode
 
-if TYPE_CHECKING:
-    from .framework import Inputs
-
-_MATMULS = {
-    torch.matmul,
-    torch.Tensor.matmul,
-    torch.Tensor.__matmul__,
-    torch.bmm,
-    torch.Tensor.bmm,
-    torch.mm,
-    torch.Tensor.mm,
-}
-
-
-@dataclass(frozen=True)
-class MatmulRecord:
-    """The operands of the matrix product that was running when an exception was raised."""
-
-    left: torch.Size
-    right: torch.Size
-    left_id: int
-    right_id: int
-
-
-class MatmulWatch(TorchFunctionMode):
-    """Remember the operands of each matrix product until it succeeds."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.pending: MatmulRecord | None = None
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func is torch.Tensor.__rmatmul__ and len(args) == 2:
-            func, args = torch.Tensor.__matmul__, (args[1], args[0])
-        if func in _MATMULS and len(args) >= 2 and all(isinstance(a, Tensor) for a in args[:2]):
-            a, b = args[0], args[1]
-            self.pending = MatmulRecord(a.shape, b.shape, id(a), id(b))
-            out = func(*args, **kwargs)
-            self.pending = None
-            return out
-        return func(*args, **kwargs)
-
-
-def axes(names: Sequence[str]) -> str:
-    """``("B", "L", "S")`` -> ``"(B, L, S)"``."""
-    return "(" + ", ".join(names) + ")"
-
-
-def describe(shape: Sequence[int], sizes: Mapping[str, int]) -> str:
-    """``(2, 5, 3)`` -> ``"(2, 5, 3) = (B, S, L)"`` when every size names one axis."""
-    by_size = {size: name for name, size in sizes.items()}
-    numbers = "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-    if shape and all(d in by_size for d in shape):
-        return f"{numbers} = {axes([by_size[d] for d in shape])}"
-    return numbers
+from .messages import describe
+from .spec import Inputs, MatmulRecord
 
 
 def explain(
@@ -148,38 +91,3 @@ def _explain_matmul(record: MatmulRecord, inputs: Inputs, names_by_id: Mapping[i
 def _transpose_advice(side: str, name: str | None) -> str:
     how = f"`{name}.mT` or `{name}.transpose(-2, -1)`" if name else "`.mT` or `.transpose(-2, -1)`"
     return f"transpose the last two axes of the {side} operand ({how})"
-
-
-def difference(got: Tensor, want: Tensor, names: Sequence[str]) -> str:
-    """Where and by how much ``got`` differs most from ``want`` (same shape)."""
-    if want.dtype == torch.bool or got.dtype == torch.bool:
-        wrong = got.bool() != want.bool()
-        count = int(wrong.sum())
-        index = [int(i) for i in wrong.nonzero()[0]]
-        where = _where(index, names)
-        return (
-            f"has {count} wrong entr{'y' if count == 1 else 'ies'}; the first is at {where}: "
-            f"got {bool(got.bool()[tuple(index)])}, expected {bool(want[tuple(index)])}."
-        )
-    diff = (got.double() - want.double()).abs()
-    flat = int(diff.argmax())
-    index = _unravel(flat, want.shape)
-    return (
-        f"has the right shape but the wrong values: the largest difference is "
-        f"{float(diff.max()):.3g}, at {_where(index, names)} (got {float(got[tuple(index)]):.4g}, "
-        f"expected {float(want[tuple(index)]):.4g})."
-    )
-
-
-def _unravel(flat: int, shape: Sequence[int]) -> list[int]:
-    index = []
-    for size in reversed(shape):
-        index.append(flat % size)
-        flat //= size
-    return index[::-1]
-
-
-def _where(index: Sequence[int], names: Sequence[str]) -> str:
-    if len(names) == len(index):
-        return "[" + ", ".join(f"{n}={i}" for n, i in zip(names, index, strict=True)) + "]"
-    return str(list(index))

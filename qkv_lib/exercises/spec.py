@@ -1,0 +1,86 @@
+"""What an exercise is: its catalogue entry, its fixed inputs and the mistakes it knows.
+
+An exercise (set in chapters 1, 3, 4 and 5) is data: a reference function, the inputs the
+checker passes, the named axes of each output and the classic mistakes, each as the wrong
+function it amounts to. :mod:`qkv_lib.exercises.diagnosis` turns this into a verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A classic mistake: ``compute`` makes the wrong answer it produces from the same inputs."""
+
+    code: str
+    message: str
+    compute: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The arguments the checker passes, their names, and the named sizes of their axes."""
+
+    args: tuple
+    names: tuple[str, ...]
+    sizes: dict[str, int]  # axis name -> size, all sizes distinct, e.g. {"B": 2, "L": 3}
+
+    def fresh(self) -> tuple:
+        """Copies of the arguments, so an answer that mutates them cannot spoil later runs."""
+        return tuple(a.clone() if isinstance(a, Tensor) else a for a in self.args)
+
+
+@dataclass(frozen=True)
+class MatmulRecord:
+    """The operands of the matrix product that was running when an answer raised."""
+
+    left: torch.Size
+    right: torch.Size
+    left_id: int
+    right_id: int
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: its catalogue entry plus everything the checker needs to diagnose answers.
+
+    ``outputs`` names the axes of each returned tensor, e.g. ``(("B", "L", "S"),)`` for one
+    tensor or three entries for ``project_qkv``'s ``(Q, K, V)``. ``probe`` is a second set of
+    inputs with coinciding sizes, used only when an answer raises on the main inputs: some
+    mistakes (``x @ W.T``) only run when a matrix is square.
+    """
+
+    id: str
+    chapter: int
+    title: str
+    points: int
+    minutes: int
+    difficulty: str
+    signature: str
+    reference: Callable[..., Any] = field(repr=False)
+    inputs: Callable[[], Inputs] = field(repr=False)
+    outputs: tuple[tuple[str, ...], ...] = field(repr=False)
+    mistakes: tuple[Mistake, ...] = field(default=(), repr=False)
+    probe: Callable[[], Inputs] | None = field(default=None, repr=False)
+    dtype: str = field(default="float", repr=False)  # "float" or "bool"
+    hint: Callable[[Tensor, Tensor, Inputs], str] | None = field(default=None, repr=False)
+    #: Names a mistake from the matrix product that failed, when no probe can run it.
+    failed_matmul: Callable[[MatmulRecord, Inputs], Mistake | None] | None = field(
+        default=None, repr=False
+    )
+
+    @property
+    def call(self) -> str:
+        """How the checker calls the answer, e.g. ``"fn(Q, K)"``."""
+        return self.signature.split("->")[0].strip()
+
+    @property
+    def arity(self) -> int:
+        return self.call.count(",") + 1

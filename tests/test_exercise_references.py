@@ -1,0 +1,65 @@
+"""The library's own functions pass the exercises that ask for the same job.
+
+Each checker has its own reference implementation; this keeps those references and the
+library (``qkv_lib.heads``, ``masks``, ``attention``, ``retrieval``, ``projections``,
+``modules``) from drifting apart. A new exercise must be added to ``LIBRARY`` or to
+``NO_LIBRARY_COUNTERPART`` with the reason.
+"""
+
+import pytest
+from torch.func import functional_call
+
+from qkv_lib.attention import scaled_dot_product_attention
+from qkv_lib.exercises import EXERCISES, check
+from qkv_lib.heads import merge_heads, split_heads
+from qkv_lib.masks import causal_mask
+from qkv_lib.modules import MultiHeadAttention
+from qkv_lib.projections import QKVProjection
+from qkv_lib.retrieval import soft_lookup
+
+
+def project_with_library(x_q, x_kv, W_q, W_k, W_v):
+    """``QKVProjection`` with the exercise's (d_in, d_out) matrices as its (out, in) weights."""
+    layer = QKVProjection(W_q.size(0), W_q.size(1), bias=False, dtype=W_q.dtype)
+    weights = {"q_proj.weight": W_q.T, "k_proj.weight": W_k.T, "v_proj.weight": W_v.T}
+    return functional_call(layer, weights, (x_q, x_kv))  # (Q, K, V)
+
+
+def multi_head_attention_with_library(x_q, x_kv, W_q, W_k, W_v, W_o, num_heads):
+    """``MultiHeadAttention`` with the exercise's four (E, E) matrices as its weights."""
+    layer = MultiHeadAttention(x_q.size(-1), num_heads, bias=False, dtype=x_q.dtype)
+    matrices = {"qkv.q_proj": W_q, "qkv.k_proj": W_k, "qkv.v_proj": W_v, "out_proj": W_o}
+    weights = {f"{name}.weight": W.T for name, W in matrices.items()}  # nn.Linear: (out, in)
+    out, _ = functional_call(layer, weights, (x_q, x_kv, x_kv))  # (B, L, E)
+    return out
+
+
+#: exercise id -> the library callable that does the same job, adapted to the exercise's call.
+LIBRARY = {
+    "soft_lookup": soft_lookup,
+    "project_qkv": project_with_library,
+    "attention_weights": lambda Q, K: scaled_dot_product_attention(Q, K, K)[1],  # (B, L, S)
+    "attention": lambda Q, K, V: scaled_dot_product_attention(Q, K, V)[0],  # (B, L, Dv)
+    "causal_mask": causal_mask,
+    "split_heads": split_heads,
+    "merge_heads": merge_heads,
+    "multi_head_attention": multi_head_attention_with_library,
+}
+
+#: exercise id -> why the library has no function doing its job.
+NO_LIBRARY_COUNTERPART = {
+    "scores": "scaled_dot_product_attention returns (out, weights), never the raw scores",
+}
+
+
+@pytest.mark.parametrize("exercise_id", list(LIBRARY))
+def test_the_library_passes_its_exercise(exercise_id):
+    result = check(exercise_id, LIBRARY[exercise_id])
+    assert result.passed and result.code == "pass", result
+
+
+def test_every_exercise_is_compared_with_the_library_or_says_why_not():
+    assert not set(LIBRARY) & set(NO_LIBRARY_COUNTERPART)
+    assert set(LIBRARY) | set(NO_LIBRARY_COUNTERPART) == set(EXERCISES), (
+        "add the exercise to LIBRARY, or to NO_LIBRARY_COUNTERPART with the reason"
+    )
