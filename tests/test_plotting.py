@@ -25,6 +25,16 @@ def _assert_labelled(ax: Axes) -> None:
     assert ax.get_xlabel().strip() and ax.get_ylabel().strip()
 
 
+# --- the package ---------------------------------------------------------------------------
+
+
+def test_all_lists_exactly_the_public_names():
+    public = {n for n in vars(plotting) if not n.startswith("_")} - {"annotations"}
+    modules = {n for n in public if type(getattr(plotting, n)).__name__ == "module"}
+    assert set(plotting.__all__) == public - modules
+    assert {"attention_heatmap", "CYCLE", "HEATMAP_CMAP", "figure_to_svg"} <= set(plotting.__all__)
+
+
 # --- palette and style --------------------------------------------------------------------
 
 
