@@ -1,0 +1,66 @@
+"""Time importing qkv_lib and its layers in fresh interpreters (a script, not a test).
+
+Each statement runs in ``--repeats`` new interpreters under ``python -X importtime``; the time
+of one run is the sum of the cumulative times of its top-level imports (what the import costs,
+without the interpreter's own start-up). Prints the median, its ratio to ``import torch``
+measured in the same run, and whether matplotlib, ipywidgets or IPython were loaded.
+
+    .venv/bin/python benchmarks/bench_import.py [--repeats 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+
+STATEMENTS = (
+    "import torch",
+    "import qkv_lib",
+    "import qkv_lib.attention",
+    "import qkv_lib.modules",
+    "import qkv_lib.exercises",
+    "import qkv_lib; qkv_lib.examples",
+    "import qkv_lib; qkv_lib.plotting",
+    "import qkv_lib; qkv_lib.widgets",
+)
+UI = ("matplotlib", "ipywidgets", "IPython")
+
+
+def import_seconds(statement: str) -> tuple[float, list[str]]:
+    """Seconds spent importing in one fresh interpreter, and the UI packages it loaded."""
+    probe = f"{statement}\nimport sys\nprint(' '.join(m for m in {UI!r} if m in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    total_us = 0
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        _, cumulative, name = line.split("|")
+        if not name.startswith("  "):  # one space after the bar: a top-level import
+            total_us += int(cumulative)
+    return total_us / 1e6, done.stdout.split()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7, help="fresh interpreters per import")
+    args = parser.parse_args(argv)
+    results = {}
+    for statement in STATEMENTS:
+        runs = [import_seconds(statement) for _ in range(args.repeats)]
+        results[statement] = (statistics.median(s for s, _ in runs), runs[0][1])
+    torch_s = results["import torch"][0]
+    print(f"{'statement':<36}{'median ms':>10}{'x torch':>9}  UI loaded")
+    for statement, (seconds, ui) in results.items():
+        ratio = seconds / torch_s
+        print(f"{statement:<36}{seconds * 1e3:>10.0f}{ratio:>9.2f}  {', '.join(ui) or '-'}")
+
+
+if __name__ == "__main__":
+    main()
