@@ -9,18 +9,10 @@ from __future__ import annotations
 import matplotlib as mpl
 import torch
 
+from ._frontend import kernel
 from .plotting import COURSE_STYLE
 
 __all__ = ["setup_notebook"]
-
-
-def _ipython():
-    """The running IPython shell, or None (plain Python, or IPython not installed)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return None
-    return get_ipython()
 
 
 def setup_notebook(seed: int = 0) -> None:
@@ -28,9 +20,9 @@ def setup_notebook(seed: int = 0) -> None:
 
     - ``torch.manual_seed(seed)`` so printed numbers match the prose;
     - ``torch.set_printoptions(precision=4, sci_mode=False)``;
-    - inside IPython, ``%matplotlib inline`` so figures appear even when ``MPLBACKEND=Agg``
-      is set (otherwise ``plt.show()`` prints nothing and the book has no figures);
-      outside IPython the backend is left alone;
+    - inside a Jupyter kernel, ``%matplotlib inline`` so figures appear even when
+      ``MPLBACKEND=Agg`` is set (otherwise ``plt.show()`` prints nothing and the book has no
+      figures); outside a kernel (plain Python, terminal IPython) the backend is left alone;
     - the course's figure style (``qkv_lib.plotting.COURSE_STYLE``).
 
     Safe to call more than once: each call leaves the same state.
@@ -39,8 +31,8 @@ def setup_notebook(seed: int = 0) -> None:
         raise TypeError(f"seed must be an int; got {type(seed).__name__}")
     torch.manual_seed(seed)
     torch.set_printoptions(precision=4, sci_mode=False)
-    shell = _ipython()
-    if shell is not None and getattr(shell, "kernel", None) is not None:
+    running = kernel()
+    if running is not None:
         # Only a kernel has a frontend to show inline figures; a terminal IPython keeps its GUI.
-        shell.run_line_magic("matplotlib", "inline")
+        running.shell.run_line_magic("matplotlib", "inline")
     mpl.rcParams.update(COURSE_STYLE)  # after the backend switch, so nothing overrides it

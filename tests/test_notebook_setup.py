@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import queue
+from types import SimpleNamespace
 
+import IPython
 import matplotlib as mpl
 import pytest
 import torch
 
-from qkv_lib import notebook, plotting
+from qkv_lib import plotting
 from qkv_lib.notebook import setup_notebook
 
 
@@ -22,10 +24,11 @@ def _restore_global_state():
 
 
 class FakeShell:
-    """Stands in for IPython: records line magics; a kernel attribute like ipykernel's shell."""
+    """Stands in for IPython's shell: records line magics. In a kernel, ``shell.kernel.shell``
+    is the shell again, as in ipykernel; a terminal IPython has no kernel."""
 
-    def __init__(self, kernel: object | None = object()) -> None:
-        self.kernel = kernel
+    def __init__(self, in_kernel: bool = True) -> None:
+        self.kernel = SimpleNamespace(shell=self) if in_kernel else None
         self.magics: list[tuple[str, str]] = []
 
     def run_line_magic(self, name: str, line: str) -> None:
@@ -67,7 +70,7 @@ def test_different_seeds_give_different_numbers():
 
 def test_in_a_kernel_switches_to_inline_then_applies_the_style(monkeypatch):
     shell = FakeShell()
-    monkeypatch.setattr(notebook, "_ipython", lambda: shell)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
     setup_notebook()
     setup_notebook()
     assert shell.magics == [("matplotlib", "inline")] * 2
@@ -75,8 +78,8 @@ def test_in_a_kernel_switches_to_inline_then_applies_the_style(monkeypatch):
 
 
 def test_terminal_ipython_keeps_its_backend(monkeypatch):
-    shell = FakeShell(kernel=None)
-    monkeypatch.setattr(notebook, "_ipython", lambda: shell)
+    shell = FakeShell(in_kernel=False)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
     setup_notebook()
     assert shell.magics == []
 

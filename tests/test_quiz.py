@@ -10,8 +10,8 @@ import re
 import ipywidgets
 import pytest
 
-from qkv_lib import quiz
 from qkv_lib.quiz import Question, Quiz
+from qkv_lib.quiz import twin as quiz_twin
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -153,6 +153,15 @@ def test_check_returns_each_options_feedback():
         q.check("A")
 
 
+def test_letters_and_numbers_name_options_and_questions():
+    q = heads()
+    assert [q.letter(i) for i in range(3)] == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="choice"):
+        q.letter(3)
+    assert [Quiz([heads(), masks()]).number(k) for k in range(2)] == [1, 2]
+    assert Quiz([heads()]).number(0) is None  # a single question is not numbered
+
+
 # --- live widget --------------------------------------------------------------------------
 
 
@@ -190,14 +199,27 @@ def test_live_quiz_widget_has_one_question_widget_each():
 # --- mimebundle and text ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", [heads, lambda: Quiz([heads(), masks()], title="Check")])
-def test_mimebundle_has_widget_html_and_text(make):
-    bundle = make()._repr_mimebundle_()
-    assert set(bundle) == {WIDGET_VIEW, "text/html", "text/plain"}
+@pytest.mark.parametrize(
+    ("make", "n_questions"),
+    [(heads, 1), (lambda: Quiz([heads(), masks()], title="Check"), 2)],
+    ids=["Question", "Quiz"],
+)
+def test_display_contract(monkeypatch, make, n_questions):
+    """A Question and a Quiz display alike: widget view, HTML twin and text, whatever the mode."""
+    monkeypatch.setenv("QKV_EXPLORER_MODE", "live")  # the twin is small: sent even when live
+    shown = make()
+    bundle = shown._repr_mimebundle_()
+    assert list(bundle) == [WIDGET_VIEW, "text/html", "text/plain"]
     assert bundle[WIDGET_VIEW]["model_id"]
-    assert '<fieldset class="qkv-quiz-question"' in bundle["text/html"]
+    assert shown._repr_mimebundle_()[WIDGET_VIEW] == bundle[WIDGET_VIEW]  # one shared widget
+    assert bundle["text/plain"] == shown.to_text() and "(answer hidden)" in bundle["text/plain"]
+    twin = parse(bundle["text/html"])
+    assert len(twin.find("fieldset")) == len(twin.data()["questions"]) == n_questions
+    assert len(twin.ids) == len(set(twin.ids))
+    assert isinstance(shown.widget(), ipywidgets.VBox)
     only_text = make()._repr_mimebundle_(include={"text/plain"})
     assert set(only_text) == {"text/plain"}
+    assert WIDGET_VIEW not in make()._repr_mimebundle_(exclude={WIDGET_VIEW})
 
 
 def test_text_plain_is_stable_and_hides_the_answer():
@@ -278,7 +300,8 @@ def test_twin_escapes_html_everywhere():
         explanation="x < y",
     )
     page = q.to_html()
-    assert "<script>alert" not in page and "<b>bold" not in page
+    markup = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
+    assert "<script>alert" not in markup and "<b>bold" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "a &amp; b" in page and "x &lt; y" in page
     twin = parse(page)
@@ -287,11 +310,11 @@ def test_twin_escapes_html_everywhere():
 
 
 def test_twin_ids_are_unique_and_deterministic(monkeypatch):
-    monkeypatch.setattr(quiz, "_uid_counter", itertools.count(1))
+    monkeypatch.setattr(quiz_twin, "_uid_counter", itertools.count(1))
     first = [Quiz([heads()]).to_html(), Quiz([heads()]).to_html()]
     a, b = (set(parse(page).ids) for page in first)
     assert a and b and not a & b  # the same questions twice on a page: no shared id
-    monkeypatch.setattr(quiz, "_uid_counter", itertools.count(1))
+    monkeypatch.setattr(quiz_twin, "_uid_counter", itertools.count(1))
     again = [Quiz([heads()]).to_html(), Quiz([heads()]).to_html()]
     assert again == first  # a fresh kernel (the next build) writes the same page
     other = parse(Quiz([masks()]).to_html()).ids[0]

@@ -1,4 +1,8 @@
-"""Tests for qkv_lib.widgets: control specs, the Explorer, its live widget and its HTML twin."""
+"""Tests for the explorer machinery: control specs, the Explorer, its live widget and its twin.
+
+The contract every chapter's explorer keeps is in test_explorer_contract.py; the frontend
+probe and the mime bundle are in test_frontend.py.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,16 @@ import queue
 import re
 
 import ipywidgets
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 
 from qkv_lib import widgets
 from qkv_lib.widgets import Dropdown, Explorer, Slider
-from qkv_lib.widgets import static_html as _static_html
+from qkv_lib.widgets import frames as _frames
+from qkv_lib.widgets import twin as _twin
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-#: Every explorer builder in the package (chapter explorers are named ``*_explorer``).
-BUILDERS = [getattr(widgets, name) for name in widgets.__all__ if name.endswith("_explorer")]
 
 
 def _draw_line(slope: int = 1, colour: str = "C0") -> Figure:
@@ -110,7 +112,6 @@ def test_slider_and_dropdown_specs():
     dropdown = Dropdown("t", "temperature", [0.5, 1.0], fmt=lambda v: f"T={v}")
     assert dropdown.options == (0.5, 1.0) and dropdown.default == 0.5
     assert dropdown.text(1.0) == "T=1.0"
-    assert Slider.linspace("x", "x", 0, 1, 5).values == (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -152,6 +153,8 @@ def test_explorer_rejects_bad_specs_and_values():
         Explorer("not callable", [])
     with pytest.raises(TypeError, match="Slider or Dropdown"):
         Explorer(_draw_line, [("slope", (1, 2))])
+    with pytest.raises(ValueError, match='fmt must be "svg" or "png"'):
+        tiny_explorer(fmt="jpg")
     e = tiny_explorer()
     with pytest.raises(ValueError, match=r"slope=5 is not on the explorer's grid"):
         e.render(slope=5)
@@ -162,33 +165,6 @@ def test_explorer_rejects_bad_specs_and_values():
     with pytest.raises(ValueError, match="pyplot"):
         Explorer(lambda x: plt.figure(), [Slider("x", "x", (1,))]).render()
     assert plt.get_fignums() == []  # and the leaked figure was closed
-
-
-@pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
-def test_every_builder_works_with_no_arguments(builder):
-    e = builder()
-    assert isinstance(e, Explorer)
-    assert 1 <= e.n_frames <= 100
-    assert e.title and e.caption
-    before = plt.get_fignums()
-    fig = e.render()
-    assert isinstance(fig, Figure)
-    assert plt.get_fignums() == before  # built without pyplot: nothing leaks into outputs
-    for ax in fig.axes:
-        assert ax.get_xlabel() and ax.get_ylabel()
-    assert e.alt_text()
-
-
-@pytest.mark.parametrize("builder", BUILDERS, ids=lambda b: b.__name__)
-def test_draw_is_pure(builder):
-    first, second = builder(), builder()  # separate caches
-    last = list(first.grid())[-1]
-    assert first.frame() == second.frame()
-    assert first.frame(**last) == second.frame(**last)
-    assert first.frame(**last) != first.frame()
-    rc = dict(mpl.rcParams)
-    first.render(**last)
-    assert dict(mpl.rcParams) == rc  # the course style is applied only while drawing
 
 
 def test_query_explorer_grid(explorer):
@@ -221,50 +197,12 @@ def test_compact_svg_keeps_the_picture_readable():
         '9px; font-family: \'DejaVu Sans\', sans-serif; text-anchor: middle" x="1.23456" '
         'transform="rotate(-0 1.23456 2)">3.14159</text></g></svg>'
     )
-    out = _static_html.compact_svg(svg)
+    out = _frames.compact_svg(svg)
     assert out.startswith("<svg>") and "<!--" not in out and 'id="a1"' not in out
     assert 'd="M 1.23 2.5 L 3 4"' in out and 'x="1.23"' in out
     assert ">3.14159</text>" in out  # text content is never rounded
     assert "rotate" not in out
     assert "text{font-family:'DejaVu Sans', sans-serif}" in out
-
-
-# --- headless detection -------------------------------------------------------------------
-
-
-class FakeKernel:
-    def __init__(self, content=None, allow_stdin=False, broken=False):
-        self._content, self._allow_stdin, self._broken = content, allow_stdin, broken
-
-    def get_parent(self):
-        if self._broken:
-            raise RuntimeError("no parent")
-        return {"content": self._content} if self._content is not None else {}
-
-
-@pytest.mark.parametrize(
-    ("kernel", "headless"),
-    [
-        (None, True),  # plain Python: no frontend can show a widget
-        (FakeKernel({"code": "", "allow_stdin": False}), True),  # book build, nbval
-        (FakeKernel({"code": "", "allow_stdin": True}), False),  # JupyterLab, Notebook 7
-        (FakeKernel({"comm_id": "x"}, allow_stdin=True), False),  # widget callback: fallback
-        (FakeKernel({"comm_id": "x"}, allow_stdin=False), True),
-        (FakeKernel(broken=True, allow_stdin=True), False),
-    ],
-)
-def test_running_headless(monkeypatch, kernel, headless):
-    monkeypatch.setattr(widgets.core, "_kernel", lambda: kernel)
-    assert widgets.running_headless() is headless
-
-
-def test_mode_environment_variable_overrides(monkeypatch):
-    monkeypatch.setattr(widgets.core, "_kernel", lambda: FakeKernel({"allow_stdin": True}))
-    monkeypatch.setenv(widgets.MODE_ENV, "static")
-    assert widgets.running_headless() is True
-    monkeypatch.setattr(widgets.core, "_kernel", lambda: None)
-    monkeypatch.setenv(widgets.MODE_ENV, "live")
-    assert widgets.running_headless() is False
 
 
 # --- mime bundle --------------------------------------------------------------------------
@@ -287,7 +225,9 @@ def test_mimebundle_live(monkeypatch):
     e = tiny_explorer()
     bundle = e._repr_mimebundle_()
     assert set(bundle) == {WIDGET_VIEW, "image/png", "text/plain"}
-    assert {key[1:] for key in e._cache} == {(1, "C0")}  # only the default frame: no twin
+    rendered = e._cache.rendered()
+    assert {tuple(values.values()) for _, values in rendered} == {(1, "C0")}  # no twin built
+    assert sorted(fmt for fmt, _ in rendered) == ["png", "svg"]  # the widget's and the PNG
     assert e._repr_mimebundle_()[WIDGET_VIEW] == bundle[WIDGET_VIEW]  # one shared widget
     assert set(e._repr_mimebundle_(include={"text/plain"})) == {"text/plain"}
     assert "text/plain" not in e._repr_mimebundle_(exclude={"text/plain"})
@@ -326,17 +266,18 @@ def test_twin_ids_are_unique_within_and_across_explorers(twin):
     assert not set(other) & set(again)  # the same explorer shown twice on one page
 
 
-def test_twin_png_frames_are_base64(monkeypatch):
-    page = parse(tiny_explorer(fmt="png").to_html())
-    data = page.data()
+def test_twin_png_frames_are_base64():
+    e = tiny_explorer(fmt="png")
+    data = parse(e.to_html()).data()
     assert data["base64"] is True and data["mime"] == "image/png"
     assert base64.b64decode(data["frames"][0]).startswith(b"\x89PNG")
+    assert e.png() is e.frame()  # a PNG explorer's fallback image is its own frame, made once
 
 
-def test_static_html_checks_the_frame_count():
-    control = _static_html.StaticControl("a", "a", "range", ("1", "2"), 0)
+def test_twin_checks_the_frame_count():
+    control = _twin.TwinControl("a", "a", "range", ("1", "2"), 0)
     with pytest.raises(ValueError, match="one entry per grid point"):
-        _static_html.build_static_html(
+        _twin.twin_html(
             uid="x", controls=[control], frames=["<svg/>"], alts=["a"], mime="image/svg+xml",
             base64=False,
         )  # fmt: skip

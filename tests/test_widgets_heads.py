@@ -165,14 +165,6 @@ def test_the_highlighted_row_is_outlined_and_its_maximum_written(explorer):
     assert "head 4: cat/mat 0.47" in " ".join(t.get_text() for t in fig.texts)
 
 
-def test_draw_is_pure(explorer):
-    other = hd.heads_explorer()  # a separate cache
-    for values in ({}, {"num_heads": 1, "query": 0}, {"num_heads": 4, "query": 5}):
-        assert explorer.frame(**values) == other.frame(**values)
-    assert explorer.frame(num_heads=3) != explorer.frame(num_heads=3, query=3)
-    assert hd.draw_heads(2, 1) is not hd.draw_heads(2, 1)
-
-
 def test_alt_text_reflects_the_controls(explorer):
     text = explorer.alt_text(num_heads=6, query=2)
     assert "6 heads of Dh = 2" in text and "Highlighted query sat" in text
@@ -181,10 +173,6 @@ def test_alt_text_reflects_the_controls(explorer):
     one = explorer.alt_text(num_heads=1, query=4)
     assert "1 head of Dh = 12" in one and "Highlighted query the (4)" in one
     assert "head 1:" not in one
-
-
-def test_html_twin_is_small(explorer):
-    assert len(explorer.to_html().encode()) < 1_500_000
 
 
 def test_the_layer_is_the_library_module():

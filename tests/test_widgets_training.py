@@ -99,15 +99,6 @@ def test_figure_shows_the_checkpoint_numbers(explorer, history, values):
     assert f"predicts v{predicted}" in ax_bars.get_title()
 
 
-def test_draw_is_pure(explorer):
-    other = widget.training_explorer()  # a separate frame cache
-    for values in ({}, {"step": training.STEPS, "example": 3}):
-        assert explorer.frame(**values) == other.frame(**values)
-    assert explorer.frame(step=0) != explorer.frame(step=training.STEPS)
-    assert explorer.frame(example=0) != explorer.frame(example=1)
-    assert widget.draw_training_checkpoint(0, 0) is not widget.draw_training_checkpoint(0, 0)
-
-
 def test_draw_rejects_values_off_the_grid():
     with pytest.raises(ValueError, match="step must be one of the checkpoints"):
         widget.draw_training_checkpoint(step=7)
@@ -125,8 +116,3 @@ def test_alt_text_reflects_the_controls(explorer, history):
     assert f"The pair with key k{q} (holding v{t}) gets {weight:.2f}" in end
     assert f"predicts v{t}, which is right" in end
     assert "8 of 8 query tokens score their own key token highest" in end
-
-
-def test_html_twin_is_small(explorer):
-    page = explorer.to_html()
-    assert len(page.encode()) < 1_500_000

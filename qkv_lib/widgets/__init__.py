@@ -1,7 +1,15 @@
 """Interactive explorers: live ipywidgets in a notebook, a kernel-free HTML twin in the book.
 
-* :mod:`qkv_lib.widgets.core`        ``Explorer``, ``Slider``, ``Dropdown``: the framework
-* :mod:`qkv_lib.widgets.static_html` the precomputed HTML twin and its few lines of JS
+The machinery (the frontend probe and the mime bundle are in :mod:`qkv_lib._frontend`):
+
+* :mod:`qkv_lib.widgets.controls`    ``Slider`` and ``Dropdown``: a control's fixed values
+* :mod:`qkv_lib.widgets.frames`      a figure for given values, rendered once to SVG or PNG
+* :mod:`qkv_lib.widgets.explorer`    ``Explorer``: a pure ``draw`` on a grid, and its display
+* :mod:`qkv_lib.widgets.live`        the live ipywidgets UI that a kernel redraws
+* :mod:`qkv_lib.widgets.twin`        the precomputed HTML twin and its few lines of JS
+
+One explorer per chapter:
+
 * :mod:`qkv_lib.widgets.retrieval`   chapter 1's ``query_explorer``: a query among the keys
 * :mod:`qkv_lib.widgets.sources`     chapter 2's ``source_explorer``: where Q, K and V come from
 * :mod:`qkv_lib.widgets.projections` chapter 3's ``projection_explorer``: W_q and W_k in the plane
@@ -10,30 +18,25 @@
 * :mod:`qkv_lib.widgets.training`    chapter 7's ``training_explorer``: a training run, step by step
 
 Every ``*_explorer()`` builder is callable with no arguments, and its figure is a pure
-function of its control values.
+function of its control values (``tests/test_explorer_contract.py`` holds them all to that).
 """
 
-from .core import MAX_FRAMES, MODE_ENV, Dropdown, Explorer, ExplorerWidget, Slider, running_headless
-from .flow import draw_flow_step, flow_explorer
-from .heads import draw_heads, heads_explorer
-from .projections import draw_projection, projection_explorer
-from .retrieval import draw_query_lookup, query_explorer
-from .sources import draw_source_attention, source_explorer
-from .training import draw_training_checkpoint, training_explorer
+from .._frontend import MODE_ENV, running_headless
+from .controls import Dropdown, Slider
+from .explorer import MAX_FRAMES, Explorer
+from .flow import flow_explorer
+from .heads import heads_explorer
+from .projections import projection_explorer
+from .retrieval import query_explorer
+from .sources import source_explorer
+from .training import training_explorer
 
 __all__ = [
     "MAX_FRAMES",
     "MODE_ENV",
     "Dropdown",
     "Explorer",
-    "ExplorerWidget",
     "Slider",
-    "draw_flow_step",
-    "draw_heads",
-    "draw_projection",
-    "draw_query_lookup",
-    "draw_source_attention",
-    "draw_training_checkpoint",
     "flow_explorer",
     "heads_explorer",
     "projection_explorer",

@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 
 from ..examples.flow import MASKS, STEPS, TOKENS, flow_example, flow_steps
 from ..plotting import OKABE_ITO, attention_heatmap, score_heatmap
-from .core import Dropdown, Explorer, Slider
+from .controls import Dropdown, Slider
+from .explorer import Explorer
 
 __all__ = ["draw_flow_step", "explain_step", "flow_explorer"]
 

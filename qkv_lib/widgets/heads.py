@@ -13,7 +13,8 @@ from matplotlib.patches import Rectangle
 
 from ..examples.heads import EMBED_DIM, TOKENS, head_weights, token_name, top_keys
 from ..plotting import OKABE_ITO, head_heatmaps
-from .core import Dropdown, Explorer, Slider
+from .controls import Dropdown, Slider
+from .explorer import Explorer
 
 __all__ = ["HEAD_CHOICES", "draw_heads", "heads_explorer"]
 

@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 
 from ..examples.plane import TOKEN_ANGLES, TOKEN_LENGTH, project_tokens
 from ..plotting import CYCLE, attention_heatmap, vectors_2d
-from .core import Dropdown, Explorer, Slider
+from .controls import Dropdown, Slider
+from .explorer import Explorer
 
 __all__ = ["draw_projection", "projection_explorer"]
 

@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 from ..examples.lookup_table import VALUE_FEATURES, query_at_angle, toy_keys_values
 from ..plotting import CYCLE, OKABE_ITO, bar_weights, vectors_2d
 from ..retrieval import soft_lookup
-from .core import Dropdown, Explorer, Slider
+from .controls import Dropdown, Slider
+from .explorer import Explorer
 
 __all__ = ["draw_query_lookup", "query_explorer"]
 

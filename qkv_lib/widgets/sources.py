@@ -12,7 +12,8 @@ from torch import Tensor
 
 from ..examples.sources import SOURCES, SourceAttention, source_attention
 from ..plotting import OKABE_ITO, attention_heatmap
-from .core import Dropdown, Explorer
+from .controls import Dropdown
+from .explorer import Explorer
 
 __all__ = ["draw_source_attention", "source_explorer"]
 

@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from ..examples.lookup_task import LookupBatch
 from ..plotting import CYCLE, bar_weights, score_heatmap, training_curves
 from ..training import History, chapter_run
-from .core import Dropdown, Explorer, Slider
+from .controls import Dropdown, Slider
+from .explorer import Explorer
 
 __all__ = [
     "draw_training_checkpoint",

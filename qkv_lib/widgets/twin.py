@@ -9,17 +9,17 @@ swaps frames when a control moves. Taught alongside chapter 1, Q, K and V as ret
 from __future__ import annotations
 
 import html
-import json
-import re
 from base64 import b64encode
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["StaticControl", "build_static_html", "compact_svg"]
+from .._frontend import json_for_script
+
+__all__ = ["TwinControl", "twin_html"]
 
 
 @dataclass(frozen=True)
-class StaticControl:
+class TwinControl:
     """One control of the twin: a range slider or a select over ``texts`` (index-valued)."""
 
     name: str
@@ -58,44 +58,7 @@ _STYLE = (
 )
 
 
-_GEOMETRY_ATTR = re.compile(r'(\s(?:d|x|y|x1|x2|y1|y2|width|height|transform|points)=")([^"]*)"')
-_FONT_FAMILY = re.compile(r"font-family: ?([^;\"]*);? ?")
-
-
-def _shorten_geometry(match: re.Match[str]) -> str:
-    value = re.sub(r"(\.\d\d)\d+", r"\1", match.group(2))  # 0.01 pt is plenty on screen
-    return f'{match.group(1)}{" ".join(value.split())}"'
-
-
-def compact_svg(svg: str) -> str:
-    """Shrink a matplotlib SVG (2-3x) without changing the picture, for embedding many frames.
-
-    Drops the XML prolog, comments, metadata, group ids and whitespace between tags; keeps
-    two decimals in coordinates; removes no-op rotations; moves the font family shared by
-    all text into one CSS rule. Only for standalone frames (shown via ``<img>``).
-    """
-    svg = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg, flags=re.S)
-    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
-    svg = re.sub(r">\s+<", "><", svg).strip()
-    svg = re.sub(r'<g id="[^"]*">', "<g>", svg)
-    svg = re.sub(r' transform="rotate\(-?0 [^")]*\)"', "", svg)
-    svg = _GEOMETRY_ATTR.sub(_shorten_geometry, svg)
-    families = _FONT_FAMILY.findall(svg)
-    if families:
-        family = max(set(families), key=families.count)
-        svg = svg.replace(f"font-family: {family}; ", "").replace(f"; font-family: {family}", "")
-        rule = f"text{{font-family:{family}}}"
-        svg = svg.replace("</style>", rule + "</style>", 1) if "</style>" in svg else svg
-    return svg
-
-
-def _json_for_script(data: object) -> str:
-    """JSON that is safe inside a <script> element (no "</" or "<!--" sequences)."""
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
-
-
-def _control_html(uid: str, control: StaticControl) -> str:
+def _control_html(uid: str, control: TwinControl) -> str:
     cid = f"{uid}-{control.name}"
     label = f'<label for="{cid}">{html.escape(control.label)}</label>'
     if control.kind == "range":
@@ -118,10 +81,10 @@ def _control_html(uid: str, control: StaticControl) -> str:
     return f'<span class="qkv-explorer-control">{label} {field}</span>'
 
 
-def build_static_html(
+def twin_html(
     *,
     uid: str,
-    controls: Sequence[StaticControl],
+    controls: Sequence[TwinControl],
     frames: Sequence[str],
     alts: Sequence[str],
     mime: str,
@@ -175,7 +138,7 @@ def build_static_html(
     if caption:
         parts.append(f'<p class="qkv-explorer-caption">{html.escape(caption)}</p>')
     parts.append(
-        f'<script type="application/json" id="{uid}-data">{_json_for_script(data)}</script>'
+        f'<script type="application/json" id="{uid}-data">{json_for_script(data)}</script>'
     )
     parts.append(f"<script>\n{_SCRIPT % {'uid': uid}}\n</script>")
     parts.append("</div>")
