@@ -371,3 +371,27 @@ def test_training_curves_loss_only_and_bad_input(trained):
         qkv.plotting.training_curves([1.0, 2.0], [0.5, 1.5])
     with pytest.raises(ValueError, match="loss must be 1-D"):
         qkv.plotting.training_curves(torch.zeros(2, 2))
+
+
+@pytest.fixture(scope="module")
+def history() -> training.History:
+    return training.chapter_run(0)
+
+
+# --- the chapter's run, shared with its explorer ---------------------------------------
+
+
+def test_training_run_is_the_chapters_run_and_is_cached(history):
+    assert training.chapter_run(0) is history  # computed once
+    model = LookupModel(seed=0)
+    fresh = training.train(model, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(fresh.loss, history.loss)  # deterministic: the same numbers
+    assert history.checkpoints == training.CHECKPOINTS
+    assert history.steps == training.STEPS
+    with pytest.raises(TypeError, match="seed must be an int"):
+        training.chapter_run("0")
+
+
+def test_the_run_goes_from_spread_to_focused(history):
+    assert history.correct_weight(0).mean() < 0.35
+    assert history.correct_weight(training.STEPS).mean() > 0.8

@@ -22,25 +22,6 @@ def history() -> training.History:
     return training.chapter_run(0)
 
 
-# --- the run the figures are drawn from ---------------------------------------------------
-
-
-def test_training_run_is_the_chapters_run_and_is_cached(history):
-    assert training.chapter_run(0) is history  # computed once
-    model = training.LookupModel(seed=0)
-    fresh = training.train(model, generator=torch.Generator().manual_seed(0))
-    assert torch.equal(fresh.loss, history.loss)  # deterministic: the same numbers
-    assert history.checkpoints == training.CHECKPOINTS
-    assert history.steps == training.STEPS
-    with pytest.raises(TypeError, match="seed must be an int"):
-        training.chapter_run("0")
-
-
-def test_the_run_goes_from_spread_to_focused(history):
-    assert history.correct_weight(0).mean() < 0.35
-    assert history.correct_weight(training.STEPS).mean() > 0.8
-
-
 def test_pair_labels(history):
     labels = widget.pair_labels(history.probe, 0)
     assert len(labels) == training.N_PAIRS
