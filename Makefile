@@ -1,6 +1,7 @@
 # The QKV course: two commands do everything.
 #   make book   build the website into _build/html (runs every notebook; any error or warning fails)
-#   make test   lint, format check, unit tests, every notebook under nbval, and the book build
+#   make test   lint, format check, unit tests (import contracts included), every notebook under
+#               nbval, and the book build
 # Also: make venv | assets | lab | clean | distclean
 
 SHELL := bash
@@ -33,7 +34,7 @@ book test: export QKV_CHECK_STRICT := 1
 
 help:
 	@echo "make book    build the website into _build/html"
-	@echo "make test    ruff, pytest (unit tests + every notebook) and a fresh book build"
+	@echo "make test    ruff, pytest (unit tests, import contracts, every notebook) and a book build"
 	@echo "make lab     open the chapters in JupyterLab"
 	@echo "make venv    create .venv with the pinned requirements and qkv_lib (editable)"
 	@echo "make assets  fetch MathJax and Mermaid from npm into $(VENDOR)/"

@@ -33,14 +33,41 @@ def lint_imports(cwd: Path, *, pythonpath: Path | None = None) -> subprocess.Com
     )
 
 
-def loaded_after(statement: str) -> set[str]:
-    """The UI modules a fresh interpreter has loaded after running ``statement``."""
-    probe = f"{statement}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
-    )
-    modules = set(done.stdout.split())
-    return {m for m in modules if m.split(".")[0] in UI_MODULES}
+LEAN = (
+    "import qkv_lib",
+    "import qkv_lib.attention",
+    "import qkv_lib.modules",
+    "import qkv_lib.exercises",
+    "from qkv_lib.exercises import check",
+    "import qkv_lib.examples",
+    "import qkv_lib.training",
+    "import qkv_lib._frontend",
+)
+UI_ON_FIRST_USE = ("import qkv_lib\nqkv_lib.plotting", "import qkv_lib\nqkv_lib.widgets")
+
+
+@pytest.fixture(scope="module")
+def ui_loaded() -> dict[str, set[str]]:
+    """{statement: the UI packages a fresh interpreter has loaded after running it}.
+
+    The interpreters start together, so the suite waits for one torch import, not ten.
+    """
+    report = "import sys\nprint(' '.join(sorted(m.split('.')[0] for m in sys.modules)))"
+    running = {
+        statement: subprocess.Popen(
+            [sys.executable, "-c", f"{statement}\n{report}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for statement in LEAN + UI_ON_FIRST_USE
+    }
+    loaded = {}
+    for statement, process in running.items():
+        out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, f"{statement!r} failed:\n{err[-2000:]}"
+        loaded[statement] = set(out.split()) & set(UI_MODULES)
+    return loaded
 
 
 def test_import_contracts_hold():
@@ -74,26 +101,13 @@ def test_a_crossed_layer_fails_the_check(tmp_path, module, line, broken):
     assert "BROKEN" in result.stdout and broken in result.stdout, result.stdout[-3000:]
 
 
-@pytest.mark.parametrize(
-    "statement",
-    [
-        "import qkv_lib",
-        "import qkv_lib.attention",
-        "import qkv_lib.modules",
-        "import qkv_lib.exercises",
-        "from qkv_lib.exercises import check",
-        "import qkv_lib.examples",
-        "import qkv_lib.training",
-        "import qkv_lib._frontend",
-    ],
-)
-def test_the_maths_imports_without_the_ui(statement):
-    assert loaded_after(statement) == set()
+@pytest.mark.parametrize("statement", LEAN)
+def test_the_maths_imports_without_the_ui(statement, ui_loaded):
+    assert ui_loaded[statement] == set()
 
 
-def test_the_ui_loads_on_first_use():
-    plotting = {m.split(".")[0] for m in loaded_after("import qkv_lib\nqkv_lib.plotting")}
-    widgets = {m.split(".")[0] for m in loaded_after("import qkv_lib\nqkv_lib.widgets")}
+def test_the_ui_loads_on_first_use(ui_loaded):
+    plotting, widgets = (ui_loaded[statement] for statement in UI_ON_FIRST_USE)
     assert "matplotlib" in plotting and "ipywidgets" not in plotting
     assert {"matplotlib", "ipywidgets"} <= widgets
 
