@@ -2,8 +2,10 @@
 
 Each statement runs in ``--repeats`` new interpreters under ``python -X importtime``; the time
 of one run is the sum of the cumulative times of its top-level imports (what the import costs,
-without the interpreter's own start-up). Prints the median, its ratio to ``import torch``
-measured in the same run, and whether matplotlib, ipywidgets or IPython were loaded.
+without the interpreter's own start-up). The statements take turns, round after round, so a
+machine that slows down during the run slows them all alike. Prints the median, its ratio to
+``import torch`` measured in the same run, and whether matplotlib, ipywidgets or IPython were
+loaded; a statement that fails (a module an older version does not have) is reported as such.
 
     .venv/bin/python benchmarks/bench_import.py [--repeats 7]
 """
@@ -28,15 +30,16 @@ STATEMENTS = (
 UI = ("matplotlib", "ipywidgets", "IPython")
 
 
-def import_seconds(statement: str) -> tuple[float, list[str]]:
-    """Seconds spent importing in one fresh interpreter, and the UI packages it loaded."""
+def import_seconds(statement: str) -> tuple[float, list[str]] | None:
+    """Seconds spent importing in one fresh interpreter and the UI packages it loaded, or None."""
     probe = f"{statement}\nimport sys\nprint(' '.join(m for m in {UI!r} if m in sys.modules))"
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", probe],
         capture_output=True,
         text=True,
-        check=True,
     )
+    if done.returncode != 0:
+        return None
     total_us = 0
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
@@ -51,13 +54,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="fresh interpreters per import")
     args = parser.parse_args(argv)
-    results = {}
-    for statement in STATEMENTS:
-        runs = [import_seconds(statement) for _ in range(args.repeats)]
-        results[statement] = (statistics.median(s for s, _ in runs), runs[0][1])
-    torch_s = results["import torch"][0]
+    runs: dict[str, list] = {statement: [] for statement in STATEMENTS}
+    for _ in range(args.repeats):
+        for statement in STATEMENTS:
+            runs[statement].append(import_seconds(statement))
+    torch_s = statistics.median(seconds for seconds, _ in runs["import torch"])
     print(f"{'statement':<36}{'median ms':>10}{'x torch':>9}  UI loaded")
-    for statement, (seconds, ui) in results.items():
+    for statement, results in runs.items():
+        if None in results:
+            print(f"{statement:<36}{'fails':>10}")
+            continue
+        seconds, ui = statistics.median(s for s, _ in results), results[0][1]
         ratio = seconds / torch_s
         print(f"{statement:<36}{seconds * 1e3:>10.0f}{ratio:>9.2f}  {', '.join(ui) or '-'}")
 
