@@ -5,10 +5,22 @@ learner's function and names the first thing that is wrong, from "not attempted"
 classic mistakes (a missing scale, a softmax over the wrong axis, keys from the wrong
 sequence, heads reshaped without a transpose, ...) to the largest difference and where it is.
 
+Checking is two steps, so that a grader can run them in different processes:
+``check(id, answer)`` is ``judge(exercise, observe(exercise, answer))``. :func:`observe` is
+the only code that calls the answer; it records what the answer did as an
+:class:`Observation` of plain data. :func:`judge` names the mistake from that observation
+alone. ``Observation.to_payload()`` and ``Inputs.to_payload()`` give dicts that
+``torch.load(path, weights_only=True)`` reads back; their ``from_payload`` refuses anything
+else with a ``ValueError``.
+
 * :mod:`~qkv_lib.exercises.spec`                  what an exercise is: ``Exercise``, ``Mistake``
-* :mod:`~qkv_lib.exercises.run`                   running an answer safely
+* :mod:`~qkv_lib.exercises.inputs`                the arguments passed to an answer: ``Inputs``
+* :mod:`~qkv_lib.exercises.observer`              ``observe``: running an answer safely
+* :mod:`~qkv_lib.exercises.observation`           ``Observation``: what the answer did, as data
+* :mod:`~qkv_lib.exercises.payload`               checking a payload from another process
+* :mod:`~qkv_lib.exercises.diagnosis`             ``judge``: the ordered steps that name the mistake
+* :mod:`~qkv_lib.exercises.context`               what those steps look at
 * :mod:`~qkv_lib.exercises.compare`               when an output counts as the expected one
-* :mod:`~qkv_lib.exercises.diagnosis`             the ordered steps that name what is wrong
 * :mod:`~qkv_lib.exercises.messages`              shapes with named axes, differences, hints
 * :mod:`~qkv_lib.exercises.translate`             exceptions as advice
 * :mod:`~qkv_lib.exercises.result`                ``CheckResult`` and strict mode
@@ -23,9 +35,12 @@ from __future__ import annotations
 from typing import Any
 
 from .attention_exercises import ATTENTION, ATTENTION_WEIGHTS, CAUSAL_MASK, SCORES
-from .diagnosis import diagnose
+from .diagnosis import judge
 from .head_exercises import MERGE_HEADS, MULTI_HEAD_ATTENTION, SPLIT_HEADS
+from .inputs import Inputs
 from .lookup_exercises import SOFT_LOOKUP
+from .observation import Observation
+from .observer import observe
 from .projection_exercises import PROJECT_QKV
 from .result import STRICT_ENV, CheckResult, ExerciseFailed
 from .spec import Exercise, Mistake
@@ -58,7 +73,7 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
         raise KeyError(f"unknown exercise {exercise_id!r}; the exercises are {list(EXERCISES)}")
     exercise = EXERCISES[exercise_id]
     try:
-        result = diagnose(exercise, answer)
+        result = judge(exercise, observe(exercise, answer))
     except Exception as error:  # a fault in the checker must not look like the learner's
         result = CheckResult(
             exercise_id,
@@ -75,6 +90,10 @@ __all__ = [
     "CheckResult",
     "Exercise",
     "ExerciseFailed",
+    "Inputs",
     "Mistake",
+    "Observation",
     "check",
+    "judge",
+    "observe",
 ]

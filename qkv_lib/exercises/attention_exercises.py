@@ -12,7 +12,8 @@ from functools import partial
 import torch
 from torch import Tensor
 
-from .spec import Exercise, Inputs, Mistake
+from .inputs import Inputs
+from .spec import Exercise, Mistake
 
 SIZES = {"B": 2, "L": 3, "S": 5, "d_k": 8, "Dv": 6}  # every size distinct, no square matrix
 SCALES = {

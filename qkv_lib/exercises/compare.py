@@ -1,19 +1,22 @@
 """When an answer's output counts as a given output: the expected one, or a known mistake's.
 
-Used by every checker (chapters 1, 3, 4 and 5). The tolerances are loose enough for float32
-arithmetic in the answer and far tighter than the effect of any mistake on the inputs.
+Used by every checker (chapters 1, 3, 4 and 5), on the tensors an
+:class:`~qkv_lib.exercises.observation.Observation` recorded. The tolerances are loose enough
+for float32 arithmetic in the answer and far tighter than the effect of any mistake on the
+inputs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import Tensor
 
-from .run import as_tensors, run_answer
-from .spec import Exercise, Inputs, Mistake
+from .inputs import Inputs
+from .observation import Call
+from .spec import Exercise, Mistake
 
 ATOL, RTOL = 1e-6, 1e-4
 
@@ -54,15 +57,36 @@ def first_match(
     return next((m for m in mistakes if matches(tensors, m, inputs)), None)
 
 
-def mistake_on_probe(exercise: Exercise, answer: Callable[..., Any]) -> Mistake | None:
-    """Run an answer that raised on inputs where some mistakes run; name the one it matches."""
-    if exercise.probe is None:
+def as_tensors(call: Call, n: int) -> tuple[Tensor, ...] | str:
+    """What ``call`` returned as ``n`` tensors, or a message saying why it is not."""
+    value, what = call.value, call.type_name
+    if n == 1:
+        if isinstance(value, Tensor):
+            return (value,)
+        if isinstance(value, tuple):
+            return (
+                f"your function returned a {what} of {len(value)} items; return a single tensor "
+                "instead"
+            )
+        return f"your function returned a {what}; it should return a torch.Tensor"
+    if not isinstance(value, tuple) or len(value) != n:
+        size = f" of {len(value)} items" if isinstance(value, tuple) else ""
+        return f"your function returned a {what}{size}; it should return {n} tensors, as a tuple"
+    for i, item in enumerate(value):
+        if not isinstance(item, Tensor):
+            return f"item {i} of what your function returned is a {item.type_name}, not a tensor"
+    return value
+
+
+def mistake_on_probe(exercise: Exercise, call: Call, probe: Inputs) -> Mistake | None:
+    """The known mistake the answer's ``call`` on the ``probe`` inputs shows, if any.
+
+    Some mistakes only run where sizes coincide: an answer that raised on the main inputs
+    was called again on the probe inputs, and may compute one of them there.
+    """
+    if call.error is not None or call.mutated:
         return None
-    probe = exercise.probe()
-    run = run_answer(answer, probe)
-    if run.error is not None or run.mutated:
-        return None
-    tensors = as_tensors(run.value, len(exercise.outputs))
+    tensors = as_tensors(call, len(exercise.outputs))
     if isinstance(tensors, str):
         return None
     return first_match(tensors, exercise.mistakes, probe)

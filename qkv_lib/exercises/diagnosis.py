@@ -1,66 +1,33 @@
-"""How an answer is diagnosed: an ordered list of small steps, and the first that speaks wins.
+"""Judging an observed answer: an ordered list of small steps, and the first that speaks wins.
 
 The order is :data:`STEPS`: not attempted; an exception (named as a known mistake when one
 explains it, else translated into advice); an argument changed in place; the wrong type;
 correct; a known mistake; the wrong shape; NaN or inf; the largest difference and where.
-The exercises (chapters 1, 3, 4 and 5) use float64 inputs whose sizes are all distinct, so a
-transposed or wrongly scaled answer changes shapes or values in a recognisable way.
+The steps read only an :class:`~qkv_lib.exercises.observation.Observation` and the
+exercise's own references and mistakes: they never call the learner's function, so a grader
+can judge in its own process what the learner's process observed. The exercises (chapters
+1, 3, 4 and 5) use float64 inputs whose sizes are all distinct, so a transposed or wrongly
+scaled answer changes shapes or values in a recognisable way.
 """
 
 from __future__ import annotations
 
-import inspect
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
 
 import torch
-from torch import Tensor
 
-from .compare import as_tuple, close, first_match, mistake_on_probe
+from .compare import close, first_match, mistake_on_probe
+from .context import Context, Step
+from .inputs import Inputs
 from .messages import axes, describe, difference, hint, which_output
+from .observation import Observation
 from .result import CheckResult
-from .run import Run, as_tensors, run_answer
-from .spec import Exercise, Inputs
+from .spec import Exercise
 from .translate import explain
 
 
-@dataclass
-class Context:
-    """One answer being checked; what the steps look at is computed when first needed."""
-
-    exercise: Exercise
-    answer: Any
-
-    def result(self, code: str, message: str) -> CheckResult:
-        return CheckResult(self.exercise.id, code == "pass", code, message)
-
-    @cached_property
-    def inputs(self) -> Inputs:
-        return self.exercise.inputs()
-
-    @cached_property
-    def run(self) -> Run:
-        return run_answer(self.answer, self.inputs)
-
-    @cached_property
-    def returned(self) -> tuple[Tensor, ...] | str:
-        """The answer's tensors (detached), or why they are not; a str stops :func:`not_tensors`."""
-        tensors = as_tensors(self.run.value, len(self.exercise.outputs))
-        return tensors if isinstance(tensors, str) else tuple(t.detach() for t in tensors)
-
-    @cached_property
-    def expected(self) -> tuple[Tensor, ...]:
-        return as_tuple(self.exercise.reference(*self.inputs.fresh()))
-
-
-Step = Callable[[Context], CheckResult | None]
-
-
 def not_attempted(c: Context) -> CheckResult | None:
-    if c.answer is None:
+    if c.observation.kind == "none":
         return c.result(
             "not-attempted", "The answer is still None: define your function and pass it in."
         )
@@ -68,8 +35,8 @@ def not_attempted(c: Context) -> CheckResult | None:
 
 
 def not_a_function(c: Context) -> CheckResult | None:
-    if not callable(c.answer):
-        what = type(c.answer).__name__
+    if c.observation.kind == "not-callable":
+        what = c.observation.type_name
         return c.result(
             "wrong-type", f"Pass the function itself, {c.exercise.signature}, not a {what}."
         )
@@ -78,24 +45,18 @@ def not_a_function(c: Context) -> CheckResult | None:
 
 def wrong_parameters(c: Context) -> CheckResult | None:
     """The answer cannot be called with the exercise's arguments."""
-    try:
-        signature = inspect.signature(c.answer)
-    except (TypeError, ValueError):  # builtins without a signature: just try calling them
+    if c.observation.binds:
         return None
     arity = c.exercise.arity
-    try:
-        signature.bind(*range(arity))
-    except TypeError:
-        return c.result(
-            "error",
-            f"Your function has the parameters {signature}, but the checker calls it as "
-            f"{c.exercise.call} with {arity} argument{'s' if arity > 1 else ''}.",
-        )
-    return None
+    return c.result(
+        "error",
+        f"Your function has the parameters {c.observation.signature}, but the checker calls it "
+        f"as {c.exercise.call} with {arity} argument{'s' if arity > 1 else ''}.",
+    )
 
 
 def not_implemented(c: Context) -> CheckResult | None:
-    if isinstance(c.run.error, NotImplementedError):
+    if c.call.error is not None and c.call.error.not_implemented:
         return c.result(
             "not-attempted", "Not attempted yet: replace the `raise NotImplementedError`."
         )
@@ -104,35 +65,37 @@ def not_implemented(c: Context) -> CheckResult | None:
 
 def mistake_that_raised(c: Context) -> CheckResult | None:
     """An error that a known mistake explains, e.g. ``x @ W.T`` with non-square W's."""
-    if c.run.error is None:
+    if c.call.error is None:
         return None
-    found = mistake_on_probe(c.exercise, c.answer)
-    if found is None and c.run.failed_matmul is not None and c.exercise.failed_matmul:
-        found = c.exercise.failed_matmul(c.run.failed_matmul, c.inputs)
+    found = None
+    if c.observation.probe is not None and c.probe is not None:
+        found = mistake_on_probe(c.exercise, c.observation.probe, c.probe)
+    record = c.call.failed_matmul
+    if found is None and record is not None and c.exercise.failed_matmul:
+        found = c.exercise.failed_matmul(record, c.inputs)
     return None if found is None else c.result(found.code, found.message)
 
 
 def raised(c: Context) -> CheckResult | None:
-    run = c.run
-    if run.error is None:
+    if c.call.error is None:
         return None
-    explained = explain(run.error, run.failed_matmul, c.inputs, run.names_by_id)
+    explained = explain(c.call.error, c.call.failed_matmul, c.inputs)
     return c.result("error", f"Your function raised an error. {explained}")
 
 
 def changed_in_place(c: Context) -> CheckResult | None:
-    if not c.run.mutated:
+    if not c.call.mutated:
         return None
     return c.result(
         "mutates-input",
-        f"Your function changed its argument {', '.join(c.run.mutated)} in place (an operation "
+        f"Your function changed its argument {', '.join(c.call.mutated)} in place (an operation "
         "such as `/=` or a method ending in `_`). Compute a new tensor instead, e.g. `x / 2` "
         "rather than `x /= 2`.",
     )
 
 
 def returned_nothing(c: Context) -> CheckResult | None:
-    if c.run.value is None or c.run.value is Ellipsis:
+    if c.call.value is None:  # None, or ... (the body of an unfinished function)
         return c.result(
             "not-attempted", "Your function returned nothing: finish it and `return` the result."
         )
@@ -243,11 +206,20 @@ STEPS: tuple[Step, ...] = (
 )
 
 
-def diagnose(exercise: Exercise, answer: Any) -> CheckResult:
-    """Check ``answer`` for ``exercise``; never raises for anything the answer does."""
-    context = Context(exercise, answer)
+def judge(
+    exercise: Exercise,
+    observation: Observation,
+    inputs: Inputs | None = None,
+    probe: Inputs | None = None,
+) -> CheckResult:
+    """Name what is wrong with the observed answer, from the observation alone.
+
+    ``inputs`` and ``probe`` are the inputs the answer was observed on (default: the
+    exercise's own). Never calls the answer, and never raises for anything it did.
+    """
+    context = Context(exercise, observation, inputs, probe)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the learner's warnings are not the checker's message
+        warnings.simplefilter("ignore")  # torch's warnings are not the checker's message
         for step in STEPS:
             found = step(context)
             if found is not None:

@@ -12,8 +12,10 @@ from functools import partial
 import torch
 from torch import Tensor
 
+from .inputs import Inputs
+from .observation import MatmulRecord
 from .projection_exercises import KV_SOURCE, Q_SOURCE, TRANSPOSED_W
-from .spec import Exercise, Inputs, MatmulRecord, Mistake
+from .spec import Exercise, Mistake
 
 HEAD_SIZES = {"B": 2, "T": 3, "H": 4, "Dh": 6, "E": 24}
 

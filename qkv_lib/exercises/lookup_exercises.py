@@ -12,7 +12,8 @@ import torch
 from torch import Tensor
 
 from .attention_exercises import OVER_D_K, SCALES, TIMES
-from .spec import Exercise, Inputs, Mistake
+from .inputs import Inputs
+from .spec import Exercise, Mistake
 
 LOOKUP_SIZES = {"E": 4, "S": 5, "Dv": 3}
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import Tensor
 
-from .spec import Exercise, Inputs
+from .inputs import Inputs
+from .spec import Exercise
 
 
 def axes(names: Sequence[str]) -> str:

@@ -2,7 +2,8 @@
 
 An exercise (set in chapters 1, 3, 4 and 5) is data: a reference function, the inputs the
 checker passes, the named axes of each output and the classic mistakes, each as the wrong
-function it amounts to. :mod:`qkv_lib.exercises.diagnosis` turns this into a verdict.
+function it amounts to. :mod:`qkv_lib.exercises.observer` runs an answer on the inputs and
+:mod:`qkv_lib.exercises.diagnosis` turns what it saw into a verdict.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
 from torch import Tensor
+
+from .inputs import Inputs
+from .observation import MatmulRecord
 
 
 @dataclass(frozen=True)
@@ -22,29 +25,6 @@ class Mistake:
     code: str
     message: str
     compute: Callable[..., Any]
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The arguments the checker passes, their names, and the named sizes of their axes."""
-
-    args: tuple
-    names: tuple[str, ...]
-    sizes: dict[str, int]  # axis name -> size, all sizes distinct, e.g. {"B": 2, "L": 3}
-
-    def fresh(self) -> tuple:
-        """Copies of the arguments, so an answer that mutates them cannot spoil later runs."""
-        return tuple(a.clone() if isinstance(a, Tensor) else a for a in self.args)
-
-
-@dataclass(frozen=True)
-class MatmulRecord:
-    """The operands of the matrix product that was running when an answer raised."""
-
-    left: torch.Size
-    right: torch.Size
-    left_id: int
-    right_id: int
 
 
 @dataclass(frozen=True)

@@ -7,33 +7,22 @@ transposed tensor, a reshape to the wrong number of elements) or their own first
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from torch import Tensor
 
+from .inputs import Inputs
 from .messages import describe
-from .spec import Inputs, MatmulRecord
+from .observation import Error, MatmulRecord
 
 
-def explain(
-    error: BaseException,
-    record: MatmulRecord | None,
-    inputs: Inputs,
-    names_by_id: Mapping[int, str],
-) -> str:
+def explain(error: Error, record: MatmulRecord | None, inputs: Inputs) -> str:
     """One or two sentences on what went wrong and what to change.
 
-    ``record`` is the matrix product that failed, if one did; ``names_by_id`` names the
-    arguments the answer received, so that an operand can be called ``K`` rather than
-    "a tensor".
+    ``record`` is the matrix product that failed, if one did; it names the operands that were
+    arguments, so that an operand can be called ``K`` rather than "a tensor".
     """
     if record is not None:
-        return _explain_matmul(record, inputs, names_by_id)
-    try:
-        text = str(error).strip()
-    except Exception:  # an exception may even fail to print itself
-        text = ""
-    text = text.splitlines()[0] if text else ""
+        return _explain_matmul(record, inputs)
+    text = error.message.splitlines()[0] if error.message else ""
     if "view size is not compatible" in text:
         return (
             "`.view()` needs a contiguous tensor, and a transposed tensor is not: use "
@@ -46,13 +35,12 @@ def explain(
         )
     if len(text) > 200:
         text = text[:200] + "..."
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return f"{error.type_name}: {text}" if text else error.type_name
 
 
-def _explain_matmul(record: MatmulRecord, inputs: Inputs, names_by_id: Mapping[int, str]) -> str:
+def _explain_matmul(record: MatmulRecord, inputs: Inputs) -> str:
     a, b = record.left, record.right
-    a_name = names_by_id.get(record.left_id)
-    b_name = names_by_id.get(record.right_id)
+    a_name, b_name = record.left_name, record.right_name
     a_text, b_text = describe(a, inputs.sizes), describe(b, inputs.sizes)
     head = (
         f"In a matrix product `@`, {a_name or 'a tensor'} {a_text} @ {b_name or 'a tensor'} "
