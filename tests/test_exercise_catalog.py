@@ -5,12 +5,14 @@ checks the catalogue itself, for every exercise and every mistake it knows.
 """
 
 import itertools
+import re
+from pathlib import Path
 
 import pytest
 import torch
 
 import qkv_lib as qkv
-from qkv_lib.exercises import EXERCISES
+from qkv_lib.exercises import EXERCISES, GENERIC_CODES
 from qkv_lib.exercises.compare import close
 
 MISTAKES = [
@@ -81,3 +83,17 @@ def test_result_shows_itself():
     assert str(bad).startswith("✘ causal_mask [mask-inverted]")
     assert 'data-code="mask-inverted"' in bad._repr_html_()
     assert "Correct" in good._repr_html_()
+
+
+def test_every_code_the_diagnosis_gives_is_documented():
+    """The instructors' table of codes is generated from GENERIC_CODES: it must be complete."""
+    package = Path(__file__).resolve().parents[1] / "qkv_lib" / "exercises"
+    given = set()
+    for path in package.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        given |= set(re.findall(r'result\(\s*"([a-z-]+)"', source))
+        given |= set(re.findall(r'CheckResult\([^)]*?"([a-z]+(?:-[a-z]+)+)"', source, flags=re.S))
+    assert given, "no code found: the pattern no longer matches how the diagnosis gives codes"
+    assert given <= set(GENERIC_CODES), f"undocumented codes: {sorted(given - set(GENERIC_CODES))}"
+    mistakes = {m.code for e in EXERCISES.values() for m in e.mistakes}
+    assert not mistakes & set(GENERIC_CODES), "a known mistake reuses a generic code"

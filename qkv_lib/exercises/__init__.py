@@ -24,6 +24,7 @@ else with a ``ValueError``.
 * :mod:`~qkv_lib.exercises.messages`              shapes with named axes, differences, hints
 * :mod:`~qkv_lib.exercises.translate`             exceptions as advice
 * :mod:`~qkv_lib.exercises.result`                ``CheckResult`` and strict mode
+* :mod:`~qkv_lib.exercises.codes`                 what every generic result code means
 * :mod:`~qkv_lib.exercises.lookup_exercises`      chapter 1
 * :mod:`~qkv_lib.exercises.projection_exercises`  chapter 3
 * :mod:`~qkv_lib.exercises.attention_exercises`   chapter 4
@@ -35,6 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 from .attention_exercises import ATTENTION, ATTENTION_WEIGHTS, CAUSAL_MASK, SCORES
+from .codes import GENERIC_CODES
 from .diagnosis import judge
 from .head_exercises import MERGE_HEADS, MULTI_HEAD_ATTENTION, SPLIT_HEADS
 from .inputs import Inputs
@@ -86,6 +88,7 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
 
 __all__ = [
     "EXERCISES",
+    "GENERIC_CODES",
     "STRICT_ENV",
     "CheckResult",
     "Exercise",
