@@ -26,12 +26,14 @@ __all__ = [
     "chapter_number",
     "exercise_cells",
     "find_chapters",
+    "stated_time",
 ]
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 EXERCISE_TAG = "qkv-exercise"
 _TITLE = re.compile(r"^#\s+(\d+)\.\s", flags=re.M)
 _CHAPTER_FILE = re.compile(r"^(\d+)_\w+\.ipynb$")
+_TIME = re.compile(r"^\s*[-*]\s*Time:\s*(.+?)\s*$", flags=re.M)
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,13 @@ def find_chapters(source: Path) -> dict[int, Path]:
         if match:
             chapters[int(match.group(1))] = path
     return chapters
+
+
+def stated_time(nb: nbformat.NotebookNode) -> str | None:
+    """The time a chapter states in its Prerequisites ("about 45 minutes, plus ..."), or None."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = _TIME.search(cell.source)
+            if match:
+                return match.group(1).rstrip(".")
+    return None
