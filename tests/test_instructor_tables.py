@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html.parser
+import re
 from pathlib import Path
 
 import nbformat
@@ -10,6 +11,7 @@ import nbformat
 from qkv_lib.exercises import EXERCISES, GENERIC_CODES
 from qkv_lib.instructor import tables
 from qkv_lib.instructor.chapters import find_chapters, stated_time
+from qkv_lib.instructor.grading.outcome import GRADER_CODES, STATUSES
 
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
 
@@ -60,10 +62,21 @@ def test_every_code_has_a_row():
     rows = body_rows(tables.codes_table())
     generic = [(code, meaning) for code, exercise, meaning in rows if exercise == "any"]
     assert generic == list(GENERIC_CODES.items())
-    mistakes = {(code, exercise) for code, exercise, _ in rows if exercise != "any"}
+    grader = [(code, meaning) for code, exercise, meaning in rows if exercise == "any (grader)"]
+    assert grader == list(GRADER_CODES.items())
+    mistakes = {(code, exercise) for code, exercise, _ in rows if not exercise.startswith("any")}
     assert mistakes == {(m.code, e.id) for e in EXERCISES.values() for m in e.mistakes}
 
 
 def test_cells_are_escaped():
     table = tables._table("a <caption>", ("<th>",), [("<script>alert(1)</script>",)])
     assert "<script>" not in table and "&lt;script&gt;" in table
+
+
+def test_every_code_the_grader_gives_is_documented():
+    grading = Path(tables.__file__).with_name("grading")
+    literal = re.compile(r'_result\(\s*exercise_id,\s*"([a-z-]+)"')
+    given = {m for p in grading.glob("*.py") for m in literal.findall(p.read_text("utf-8"))}
+    assert given, "no code found: the pattern no longer matches how the grader gives codes"
+    assert given | set(STATUSES[1:]) <= set(GRADER_CODES) | set(GENERIC_CODES)
+    assert not set(GRADER_CODES) & set(GENERIC_CODES)

@@ -15,6 +15,7 @@ import nbformat
 
 from ..exercises import EXERCISES, GENERIC_CODES
 from .chapters import chapter_exercises, find_chapters, stated_time
+from .grading.outcome import GRADER_CODES
 
 __all__ = ["chapters_table", "codes_table"]
 
@@ -51,15 +52,16 @@ def chapters_table(source: Path) -> str:
 
 
 def codes_table() -> str:
-    """Every code a gradebook or a check can show: the generic ones, then each known mistake."""
+    """Every code a gradebook or a check can show: generic, the grader's, each known mistake."""
     rows = [(code, "any", meaning) for code, meaning in GENERIC_CODES.items()]
+    rows += [(code, "any (grader)", meaning) for code, meaning in GRADER_CODES.items()]
     rows += [
         (mistake.code, exercise.id, mistake.message)
         for exercise in EXERCISES.values()
         for mistake in exercise.mistakes
     ]
     return _table(
-        "Result codes: the generic ones first, then each exercise's known mistakes",
+        "Result codes: the generic ones, the grader's, then each exercise's known mistakes",
         ("Code", "Exercise", "What it means (the learner sees this message)"),
         rows,
     )

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["STATUSES", "ExerciseResult", "Outcome"]
+__all__ = ["GRADER_CODES", "STATUSES", "ExerciseResult", "Outcome"]
 
 #: A submission's status: graded, out of time, died, unreadable, or not this chapter.
 STATUSES = ("ok", "timeout", "crashed", "corrupt", "wrong-chapter")
+
+#: Codes only the grader gives (beside the checker's), with what they mean. A submission not
+#: graded gives each of its exercises its status as the code.
+GRADER_CODES: dict[str, str] = {
+    "timeout": "the notebook had to be stopped before its functions could be called",
+    "crashed": "the notebook's process died, or flooded its output, before that",
+    "corrupt": "the file is not a readable notebook",
+    "wrong-chapter": "the notebook is not the chapter being graded",
+    "unreadable-output": "what the function returned could not be read back (too large, odd types)",
+}
 
 
 @dataclass(frozen=True)
