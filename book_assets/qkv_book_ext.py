@@ -11,12 +11,17 @@
 3. Drop the saved ipywidgets state that myst-nb embeds in pages of notebooks that made widgets.
    The book loads no widget manager (`nb_ipywidgets_js: {}`), so the state is dead weight: the
    explorers show their kernel-free text/html twins instead.
+4. Give the pages the course's repository from `_config.yml`, the only file that names it
+   (`repository.url`, `repository.branch`), as MyST substitutions: `{{ repository_url }}`,
+   `{{ repository_link }}` (the same as a link) and `{{ learners_branch }}` (the branch of
+   learners' copies that the launch buttons open; the book itself is built from main).
 """
 
 import re
 from pathlib import Path
 
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.errors import ExtensionError
 
 VENDOR = Path(__file__).resolve().parent / "vendor"
@@ -30,6 +35,19 @@ def _check_vendor(app: Sphinx) -> None:
     missing = [name for name in REQUIRED if not (VENDOR / name).is_file()]
     if missing:
         raise ExtensionError(f"missing {missing} under {VENDOR}: run `make assets` first")
+
+
+def _repository_substitutions(app: Sphinx, config: Config) -> None:
+    options = config.html_theme_options
+    url, branch = options.get("repository_url"), options.get("repository_branch")
+    if not url or not branch:
+        raise ExtensionError("_config.yml: set repository.url and repository.branch")
+    config.myst_substitutions = {
+        **config.myst_substitutions,
+        "repository_url": url,
+        "repository_link": f"[{url}]({url})",
+        "learners_branch": branch,
+    }
 
 
 def _classic_mermaid(app: Sphinx, pagename, templatename, context, doctree) -> None:
@@ -54,6 +72,7 @@ def _drop_widget_state(app: Sphinx, pagename, templatename, context, doctree) ->
 
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinxcontrib.mermaid")
+    app.connect("config-inited", _repository_substitutions)
     app.connect("builder-inited", _check_vendor)
     # after sphinxcontrib.mermaid's own handler (default priority 500) has added its script
     app.connect("html-page-context", _classic_mermaid, priority=900)

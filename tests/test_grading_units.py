@@ -303,4 +303,5 @@ def test_feedback_pages_are_escaped_and_never_overwrite_each_other(tmp_path):
 
 
 def test_the_limits_leave_the_child_time_to_harvest():
-    assert limits.cell_budget(20) == 15 and limits.cell_budget(600) == 570
+    assert limits.cell_budget(20) == 14 and limits.cell_budget(600) == 570
+    assert limits.cell_budget(8) == 4  # never less than half the time limit

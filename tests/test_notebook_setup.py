@@ -1,18 +1,28 @@
-"""Tests for qkv_lib.notebook.setup_notebook: seeding, print options, style, inline figures."""
+"""The chapters' set-up: qkv_lib.notebook.setup_notebook (seeding, print options, style, inline
+figures) and the convention of the chapters' first two code cells, the Colab install cell
+(hidden on the website) and the set-up cell. What the install cell does on Colab is tested in
+test_colab_setup.py.
+"""
 
 from __future__ import annotations
 
 import os
 import queue
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import IPython
 import matplotlib as mpl
+import nbformat
 import pytest
 import torch
 
 from qkv_lib import plotting
+from qkv_lib.instructor.student import COLAB_TAG, UNSTAMPED
 from qkv_lib.notebook import setup_notebook
+
+CHAPTERS = sorted((Path(__file__).resolve().parents[1] / "chapters").glob("[0-9]*_*.ipynb"))
 
 
 @pytest.fixture(autouse=True)
@@ -129,3 +139,42 @@ def test_real_kernel_with_agg_backend_shows_figures_inline():
     displays = [m["content"]["data"] for m in outputs if m["msg_type"] == "display_data"]
     images = [data for data in displays if "image/png" in data]
     assert len(images) == 1
+
+
+# --- the chapters' first two code cells ----------------------------------------------------
+
+
+def _first_code_cells(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    return nb, nb.cells[code[0]], nb.cells[code[1]], code[:2]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_the_colab_install_cell_comes_first_hidden_and_unstamped(path):
+    nb, install, _, (first, second) = _first_code_cells(path)
+    tags = install.metadata.get("tags", [])
+    assert COLAB_TAG in tags and "remove-cell" in tags  # the website does not show it
+    assert second == first + 1, "the set-up cell follows the install cell directly"
+    assert [c.id for c in nb.cells if COLAB_TAG in c.metadata.get("tags", [])] == [install.id]
+    lines = install.source.splitlines()
+    assert [line for line in lines if line.startswith(UNSTAMPED)] == [lines[4]]
+    assert lines[5:] == [
+        'if COURSE_PACKAGE and "google.colab" in sys.modules:',
+        "    %pip install --quiet {COURSE_PACKAGE}",
+    ]
+    assert "import sys" in lines
+    assert "http" not in install.source  # the address is stamped from _config.yml
+
+
+def test_every_chapter_has_the_same_install_cell():
+    sources = {_first_code_cells(path)[1].source for path in CHAPTERS}
+    assert len(CHAPTERS) == 7 and len(sources) == 1
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_the_set_up_cell_imports_the_package_and_sets_the_notebook_up(path):
+    _, _, setup, _ = _first_code_cells(path)
+    assert "import qkv_lib as qkv" in setup.source.splitlines()
+    assert re.search(r"^qkv\.setup_notebook\(seed=\d+\)$", setup.source, flags=re.M)
+    assert not {"remove-cell", "remove-input", COLAB_TAG} & set(setup.metadata.get("tags", []))

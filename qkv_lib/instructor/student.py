@@ -14,7 +14,13 @@ A copy is its chapter (the answer key) with:
   see it. No chapter needs one today;
 * outputs, execution counts, run timings, code cells' attachments and the saved widget state
   (``metadata.widgets``) cleared;
-* ``metadata.qkv = {"chapter": N, "student_copy": true}``: the grader reads the chapter there.
+* ``metadata.qkv = {"chapter": N, "student_copy": true}``: the grader reads the chapter there;
+* the Colab install cell (tagged ``qkv-colab``) stamped with where to install the course
+  package from: its line ``COURSE_PACKAGE = ""`` becomes
+  ``COURSE_PACKAGE = "git+<repository.url>@<repository.branch>"``, read from the book's
+  ``_config.yml`` beside the source chapters (the copies are published on that branch, and the
+  launch buttons open them there). Without a ``_config.yml`` the cell is left unstamped and
+  does nothing, as in the answer key.
 
 Exercise cells keep their ids, their tags (``qkv-exercise``) and ``metadata.qkv.exercise``;
 every cell keeps its id. The leak guard (:mod:`~qkv_lib.instructor.leaks`) searches every copy
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,12 +42,71 @@ from .errors import UsageError
 from .leaks import check_no_leaks, secret_lines
 from .solutions import GATED_SOLUTION, is_answer_cell, remove_solution_blocks
 
-__all__ = ["STUB", "student_copy", "write_student_copies"]
+__all__ = [
+    "COLAB_TAG",
+    "STUB",
+    "UNSTAMPED",
+    "course_package",
+    "stamp_colab_cell",
+    "student_copy",
+    "write_student_copies",
+]
 
 STUB = (
     'raise NotImplementedError("Exercise {id}: replace this line with your code; '
     'the hints are in the text above")'
 )
+
+#: The tag of the chapter's Colab install cell, and the placeholder line it carries unstamped.
+COLAB_TAG = "qkv-colab"
+UNSTAMPED = 'COURSE_PACKAGE = ""'
+CONFIG = "_config.yml"  # the book's configuration, beside the chapters/ folder
+# Stamped into Python source and expanded into a shell command by %pip: no quotes, no spaces.
+_URL = re.compile(r"https://[\w.-]+(?::\d+)?(?:/[\w.~-]+)+/?")
+_BRANCH = re.compile(r"\w[\w./-]*")
+
+
+def course_package(source: Path) -> str | None:
+    """``git+<repository.url>@<repository.branch>`` from the ``_config.yml`` beside ``source``.
+
+    None when there is no such file (the copies are then left unstamped); UsageError when it
+    cannot be read or lacks either setting.
+    """
+    path = Path(source).resolve().parent / CONFIG
+    if not path.is_file():
+        return None
+    try:
+        import yaml  # PyYAML: installed with the book's requirements (jupyter-book)
+    except ImportError:
+        raise UsageError(f"reading {path} needs PyYAML: pip install pyyaml") from None
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise UsageError(f"{path}: not a readable book configuration ({error})") from None
+    repository = config.get("repository") if isinstance(config, dict) else None
+    repository = repository if isinstance(repository, dict) else {}
+    url, branch = repository.get("url"), repository.get("branch")
+    if not (isinstance(url, str) and _URL.fullmatch(url)):
+        raise UsageError(f"{path}: repository.url must be an https:// address, got {url!r}")
+    if not (isinstance(branch, str) and _BRANCH.fullmatch(branch)):
+        raise UsageError(f"{path}: repository.branch must be a branch name, got {branch!r}")
+    return f"git+{url.rstrip('/')}@{branch}"
+
+
+def stamp_colab_cell(nb: nbformat.NotebookNode, package: str) -> None:
+    """Write ``package`` into ``nb``'s Colab install cell; ValueError if it has none."""
+    cells = [c for c in nb.cells if COLAB_TAG in c.metadata.get("tags", [])]
+    one_code_cell = len(cells) == 1 and cells[0].cell_type == "code"
+    lines = cells[0].source.split("\n") if one_code_cell else []
+    found = [i for i, line in enumerate(lines) if line.startswith(UNSTAMPED)]
+    if len(found) != 1:
+        raise ValueError(
+            f"no Colab install cell to stamp: one code cell tagged {COLAB_TAG!r} with one line "
+            f"starting {UNSTAMPED!r} is needed (found {len(cells)} such cells)"
+        )
+    line = lines[found[0]]
+    lines[found[0]] = f'COURSE_PACKAGE = "{package}"' + line[len(UNSTAMPED) :]
+    cells[0].source = "\n".join(lines)
 
 
 def _stub_solution(source: str, exercise_id: str, begin: int, end: int) -> str:
@@ -104,12 +170,14 @@ def _read(path: Path) -> nbformat.NotebookNode:
 def write_student_copies(out_dir: Path, chapters: Sequence[int] | None, source: Path) -> list[Path]:
     """Write a learner's copy of each chapter (all when ``chapters`` is None) into ``out_dir``.
 
-    The copies keep their chapters' file names. Returns their paths; raises
+    The copies keep their chapters' file names; their Colab install cells are stamped from the
+    ``_config.yml`` beside ``source`` (:func:`course_package`). Returns their paths; raises
     :class:`~qkv_lib.instructor.errors.UsageError` (LeakError for a leak) before writing any.
     """
     out_dir, source = Path(out_dir), Path(source)
     found = find_chapters(source)
     selected = _select(found, chapters, source)
+    package = course_package(source)
     if out_dir.resolve() == source.resolve():
         raise UsageError(f"{out_dir} holds the answer key: write the copies somewhere else")
     copies = []
@@ -118,6 +186,8 @@ def write_student_copies(out_dir: Path, chapters: Sequence[int] | None, source: 
         answer_key = _read(path)
         try:
             nb = student_copy(answer_key, number)
+            if package is not None:
+                stamp_colab_cell(nb, package)
         except ValueError as error:
             raise UsageError(f"{path}: {error}") from None
         check_no_leaks(nb, secret_lines(answer_key), path.name)

@@ -20,12 +20,14 @@ NOTE_MAX = 65_536
 NOTEBOOK_MAX = 100_000_000
 #: Seconds the child may spend calling one exercise's function after the cells ran.
 HARVEST_SECONDS = 10.0
-#: Seconds of the ``--timeout`` kept back from the cells for starting up and harvesting.
-RESERVE_FRACTION, RESERVE_MAX = 0.25, 30.0
+#: Seconds of the ``--timeout`` kept back from the cells for harvesting: a quarter of it, at
+#: least 6 s (calling the functions on a loaded machine) and at most 30 s.
+RESERVE_FRACTION, RESERVE_MIN, RESERVE_MAX = 0.25, 6.0, 30.0
 #: How often the parent looks at the child (seconds).
 POLL_SECONDS = 0.1
 
 
 def cell_budget(timeout: float) -> float:
     """Seconds the child's cells may run within a submission's ``timeout``."""
-    return timeout - min(RESERVE_MAX, RESERVE_FRACTION * timeout)
+    reserve = min(RESERVE_MAX, max(RESERVE_MIN, RESERVE_FRACTION * timeout))
+    return max(timeout - reserve, 0.5 * timeout)
