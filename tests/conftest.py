@@ -9,6 +9,47 @@ import subprocess
 
 import matplotlib.pyplot as plt
 import pytest
+from book_build import REPO, build, require_vendor_assets
+
+# Headless Chromium as root on a machine with no GPU and no network beyond the package mirrors.
+CHROMIUM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+_NOTES = pytest.StashKey[list]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Print what the tests noted for a reader to check by eye (see the `notes` fixture)."""
+    lines = config.stash.get(_NOTES, [])
+    if lines:
+        terminalreporter.section("to check by eye")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def notes(pytestconfig) -> list:
+    """Append a line here to print it at the end of the run; a note never fails a test."""
+    return pytestconfig.stash.setdefault(_NOTES, [])
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory):
+    """The whole course, built once per session into a fresh folder with `make book`'s flags.
+
+    Returns (process, html dir, executed notebooks dir); `book_build.built_html` fails the test
+    if the build failed. tests/test_book.py checks its HTML, tests/test_site.py its pages in
+    Chromium.
+    """
+    require_vendor_assets()
+    out = tmp_path_factory.mktemp("book")
+    proc = build(REPO, out)
+    return proc, out / "_build" / "html", out / "_build" / "jupyter_execute"
 
 
 @pytest.fixture(scope="session")
@@ -50,12 +91,7 @@ def browser_probe(chromium, tmp_path):
             [
                 chromium,
                 "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *CHROMIUM_FLAGS,
                 f"--user-data-dir={tmp_path / 'profile'}",
                 "--virtual-time-budget=5000",
                 "--dump-dom",
@@ -70,3 +106,18 @@ def browser_probe(chromium, tmp_path):
         return json.loads(html.unescape(match.group(1)))
 
     return probe
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """One headless Chromium for the session, driven by Playwright (tests/test_site.py).
+
+    Playwright launches the system browser: `playwright install` would download its own
+    build, which fails offline.
+    """
+    from playwright.sync_api import sync_playwright  # only the browser checks need it
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS))
+        yield launched
+        launched.close()

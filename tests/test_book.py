@@ -2,7 +2,9 @@
 
 Slow tests (marked `slow`, always run by `make test`):
 - the real book is built from scratch into a fresh temporary folder with the same command as
-  `make book` (so a stale `_build/` can never make these tests pass), then its HTML is checked:
+  `make book` (so a stale `_build/` can never make these tests pass; the `book` fixture in
+  conftest.py builds it once per session, tests/test_site.py opens the same pages in Chromium),
+  then its HTML is checked:
   every toc page exists, figures are not dropped, no empty widget placeholders, MathJax and
   Mermaid load from files the book itself serves, and pages also work opened from disk;
 - two throw-away books prove the pipeline itself: a notebook that raises fails the build, and a
@@ -12,11 +14,8 @@ Fast tests check that the toc, the config and the Makefile agree.
 """
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,13 +23,17 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 import yaml
+from book_build import (
+    BOOK_FLAGS,
+    REPO,
+    build,
+    built_html,
+    log_tail,
+    require_vendor_assets,
+    toc_files,
+)
 from myst_nb.core.render import get_mime_priority
 
-REPO = Path(__file__).resolve().parents[1]
-VENDOR = REPO / "book_assets" / "vendor"
-JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
-# The same flags as BOOK_FLAGS in the Makefile (test_makefile_builds_with_the_same_flags).
-BOOK_FLAGS = ["--builder", "html", "-W", "-n", "--keep-going"]
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_SCRIPT_TYPES = {WIDGET_MIME, "application/vnd.jupyter.widget-state+json"}
 CDN_HOSTS = ("cdn", "jsdelivr", "unpkg", "googleapis")
@@ -39,36 +42,6 @@ HIDDEN_OUTPUT_TAGS = {"remove-output", "remove_output", "remove-cell", "remove_c
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def build_env():
-    env = os.environ.copy()
-    env.pop("MPLBACKEND", None)  # Agg would silently drop every figure from the book
-    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
-    env["QKV_CHECK_STRICT"] = "1"  # the chapters are the answer key: every check must pass
-    return env
-
-
-def build(source: Path, output: Path) -> subprocess.CompletedProcess:
-    """Run the gating build of `source` into `output/_build/html`."""
-    cmd = [str(JUPYTER_BOOK), "build", str(source), "--path-output", str(output), *BOOK_FLAGS]
-    return subprocess.run(
-        cmd, capture_output=True, text=True, timeout=1800, env=build_env(), check=False
-    )
-
-
-def log_tail(proc, n=60):
-    return "\n".join((proc.stdout + proc.stderr).splitlines()[-n:])
-
-
-def require_vendor_assets():
-    missing = [
-        p
-        for p in ("mathjax/tex-mml-chtml.js", "mermaid/mermaid.min.js")
-        if not (VENDOR / p).is_file()
-    ]
-    if missing:
-        pytest.fail(f"missing {missing} in {VENDOR}: run `make assets` first")
 
 
 class _Tags(HTMLParser):
@@ -127,14 +100,6 @@ def local_target(page: Path, url: str) -> Path:
 
 # `import x from "..."`, `import "..."` or `import("...")` in a module script
 MODULE_IMPORT = re.compile(r"^\s*import\b|\bimport\s*\(", re.MULTILINE)
-
-
-def toc_files():
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [entry["file"] for entry in part["chapters"]]
-    return files
 
 
 def html_pages(html: Path):
@@ -198,22 +163,6 @@ def test_makefile_builds_with_the_same_flags():
 
 
 # --- slow: the real book, built from scratch -----------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def book(tmp_path_factory):
-    """Build the whole course into a fresh folder; returns (process, html dir, executed dir)."""
-    require_vendor_assets()
-    out = tmp_path_factory.mktemp("book")
-    proc = build(REPO, out)
-    return proc, out / "_build" / "html", out / "_build" / "jupyter_execute"
-
-
-def built_html(book) -> Path:
-    proc, html, _ = book
-    if proc.returncode != 0:
-        pytest.fail(f"book build failed (exit {proc.returncode}):\n{log_tail(proc)}")
-    return html
 
 
 @pytest.mark.slow
