@@ -98,3 +98,19 @@ RUN_AXE = """async () => {
           contrast: undecided.length,
           contrastInDiagrams: undecided.filter((el) => el && el.closest('.mermaid')).length};
 }"""
+# Bytes the page's own HTML and everything it loaded came over the wire as (http only).
+TRANSFERRED = """() => {
+  const size = (e) => e.transferSize || e.encodedBodySize || 0;
+  const page = size(performance.getEntriesByType('navigation')[0]);
+  const assets = performance.getEntriesByType('resource').reduce((s, e) => s + size(e), 0);
+  return {page, total: page + assets};
+}"""
+# Back to the top left corner (the other tests scrolled), once the new width is laid out.
+TOP_OF_PAGE = """async () => {
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  document.querySelectorAll('*').forEach((el) => {
+    if (el.scrollLeft) el.scrollLeft = 0;
+  });
+  window.scrollTo(0, 0);
+  await new Promise((done) => requestAnimationFrame(done));
+}"""

@@ -10,6 +10,8 @@ headless Chromium (Playwright driving the system browser) from `file://` and thr
 - every explorer control moved through all its values changes the picture and its alt text,
   every quiz choice gives its feedback, every folded solution, hint or cell opens when clicked;
 - the site search lists results;
+- each page's own HTML is under 2 MB, and it is photographed at a desktop and a phone width
+  into _build/screenshots/ for review;
 - axe-core finds no serious or critical WCAG 2 A/AA violation (over http only: from `file://`
   its stylesheet requests are blocked by CORS). How many nodes it could not decide for colour
   contrast is printed at the end of the run, to be checked by eye.
@@ -36,6 +38,9 @@ from playwright.sync_api import Error as PlaywrightError
 pytestmark = pytest.mark.slow
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO / "_build" / "screenshots"
+VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+PAGE_BUDGET = 2_000_000  # bytes of one page's own HTML
 PAGES = [*toc_files(), "search"]
 # The http visits come first so that HTTP_VISITS has the same indices, hence the same page
 # loads, as the first half of VISITS: pytest groups tests by (fixture, parameter index).
@@ -340,6 +345,33 @@ def test_folded_blocks_open_when_clicked(visit):
         if clicked and not element.evaluate(probe.UNFOLDED):
             visit.failures.append(f"{where}: does not open when clicked")
     visit.fail_if_any("opening folded blocks")
+
+
+@pytest.mark.parametrize("visit", HTTP_VISITS, ids=ids(HTTP_VISITS), indirect=True)
+def test_page_weight_and_screenshots(visit, notes):
+    """The page's own HTML stays under 2 MB (explorer frames included); screenshots for review.
+
+    Each page is photographed at a desktop and a phone width into _build/screenshots/ (not
+    committed); the transferred sizes are printed at the end of the run.
+    """
+    sizes = visit.tab.evaluate(probe.TRANSFERRED)
+    notes.append(
+        f"weight of {visit.name}: page {sizes['page'] / 1e6:.2f} MB, "
+        f"{sizes['total'] / 1e6:.2f} MB with its scripts, styles and fonts"
+    )
+    if sizes["page"] > PAGE_BUDGET:
+        visit.failures.append(f"the page is {sizes['page'] / 1e6:.2f} MB, over {PAGE_BUDGET:,} B")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    viewport = visit.tab.viewport_size
+    try:
+        for label, (width, height) in VIEWPORTS.items():
+            visit.tab.set_viewport_size({"width": width, "height": height})
+            visit.tab.evaluate(probe.TOP_OF_PAGE)
+            name = visit.name.replace("/", "_")
+            visit.tab.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"))
+    finally:
+        visit.tab.set_viewport_size(viewport)
+    visit.fail_if_any("weighing the page")
 
 
 @pytest.mark.parametrize("visit", HTTP_VISITS, ids=ids(HTTP_VISITS), indirect=True)
