@@ -114,3 +114,9 @@ TOP_OF_PAGE = """async () => {
   window.scrollTo(0, 0);
   await new Promise((done) => requestAnimationFrame(done));
 }"""
+# Switch the book's theme as its button does (pydata-sphinx-theme reads <html data-theme>).
+SET_THEME = """async (theme) => {
+  document.documentElement.dataset.theme = theme;
+  document.documentElement.dataset.mode = theme;
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+}"""

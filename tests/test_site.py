@@ -41,6 +41,7 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "_build" / "screenshots"
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
 PAGE_BUDGET = 2_000_000  # bytes of one page's own HTML
+THEMES = ("light", "dark")  # the theme's switch sets <html data-theme="...">
 PAGES = [*toc_files(), "search"]
 # The http visits come first so that HTTP_VISITS has the same indices, hence the same page
 # loads, as the first half of VISITS: pytest groups tests by (fixture, parameter index).
@@ -376,23 +377,29 @@ def test_page_weight_and_screenshots(visit, notes):
 
 @pytest.mark.parametrize("visit", HTTP_VISITS, ids=ids(HTTP_VISITS), indirect=True)
 def test_no_serious_accessibility_violations(visit, notes):
-    """axe-core, WCAG 2 A and AA rules, run after the other tests opened every fold."""
+    """axe-core, WCAG 2 A and AA rules, in the light and the dark theme, after the other tests
+    opened every fold."""
     if not AXE.is_file():
         pytest.fail(f"{AXE.relative_to(REPO)} is missing: run `make assets` (npm ci)")
-    visit.tab.evaluate(probe.ANIMATIONS_DONE)
     visit.tab.add_script_tag(path=str(AXE))
-    result = visit.tab.evaluate(probe.RUN_AXE)
-    notes.append(
-        f"axe on {visit.name}: colour contrast undecided for {result['contrast']} nodes "
-        f"({result['contrastInDiagrams']} in Mermaid diagrams); "
-        f"{len(result['violations'])} violations of any impact"
-    )
-    print(notes[-1])
-    serious = [
-        f"axe {v['impact']} {v['id']}: {v['help']} at {v['targets']}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    serious = []
+    try:
+        for theme in THEMES:
+            visit.tab.evaluate(probe.SET_THEME, theme)
+            visit.tab.evaluate(probe.ANIMATIONS_DONE)
+            result = visit.tab.evaluate(probe.RUN_AXE)
+            notes.append(
+                f"axe on {visit.name}, {theme} theme: colour contrast undecided for "
+                f"{result['contrast']} nodes ({result['contrastInDiagrams']} in Mermaid "
+                f"diagrams); {len(result['violations'])} violations of any impact"
+            )
+            serious += [
+                f"{theme} theme: axe {v['impact']} {v['id']}: {v['help']} at {v['targets']}"
+                for v in result["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+    finally:
+        visit.tab.evaluate(probe.SET_THEME, "light")
     # Console messages are not judged here: test_page_loads_cleanly and the others did that.
     assert not serious, f"{visit.origin}:{visit.name}:\n  " + "\n  ".join(serious)
 

@@ -36,13 +36,15 @@ class CheckResult:
         return self.line()
 
     def _repr_html_(self) -> str:
+        # Its own text colour: the light box stays readable in a dark theme too.
         colour, background = ("#0b6e4f", "#e6f4ee") if self.passed else ("#a3320b", "#fbeae5")
         label = "Correct" if self.passed else f"Not yet ({html.escape(self.code)})"
         return (
             f'<div class="qkv-check" data-code="{html.escape(self.code)}" style="border-left:4px '
-            f"solid {colour};background:{background};padding:0.4em 0.8em;margin:0.3em 0;"
-            f'font-family:sans-serif"><strong style="color:{colour}">{label}</strong> '
-            f"<code>{html.escape(self.exercise_id)}</code>: {html.escape(self.message)}</div>"
+            f"solid {colour};background:{background};color:#1b1b1b;padding:0.4em 0.8em;"
+            f'margin:0.3em 0;font-family:sans-serif"><strong style="color:{colour}">{label}'
+            f'</strong> <code style="color:inherit;background:none">'
+            f"{html.escape(self.exercise_id)}</code>: {html.escape(self.message)}</div>"
         )
 
     def raise_if_strict(self) -> CheckResult:
