@@ -9,7 +9,6 @@ grades only what is missing, ``--jobs 1`` giving the rows ``--jobs 2`` gave.
 """
 
 import copy
-import csv
 import os
 import shutil
 import signal
@@ -21,14 +20,13 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+from grading_helpers import BASE, CH4, read_gradebook, write_notebook
 
 from qkv_lib.instructor.chapters import exercise_cells
 from qkv_lib.instructor.grading import grade
 from qkv_lib.instructor.student import student_copy
 
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
-CH4 = ["scores", "attention_weights", "attention", "causal_mask"]
-BASE = ["student", "file", "chapter", "status", "score", "max_score"]
 TIMEOUT = 30.0  # generous: no submission of the main run should come near it
 SHORT = 20.0  # for the two that loop: cells get 14 s (a lean notebook needs ~3), harvest 6 s
 
@@ -173,32 +171,20 @@ LOOPING = {
 }
 
 
-def _write(path: Path, nb) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(nb, str):
-        path.write_text(nb)
-    else:
-        nbformat.write(nb, path)
-
-
-def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    lines = list(csv.reader(path.open(newline="")))
-    assert all(len(line) == len(lines[0]) for line in lines), "a row is cut short"
-    return lines[0], [dict(zip(lines[0], line, strict=True)) for line in lines[1:]]
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """Every submission above graded in one run: ``--jobs 2``, no ``--chapter``, feedback."""
     root = tmp_path_factory.mktemp("grading")
     subs = root / "submissions"
     for student, nb in _submissions().items():
-        _write(subs / student / "ch4.ipynb", nb)
-    _write(subs / "carol" / "ch1.ipynb", _chapter("01_qkv_as_retrieval.ipynb"))
-    _write(subs / "notes.ipynb", nbformat.from_dict({**_lean(), "cells": _lean().cells[1:]}))
+        write_notebook(subs / student / "ch4.ipynb", nb)
+    write_notebook(subs / "carol" / "ch1.ipynb", _chapter("01_qkv_as_retrieval.ipynb"))
+    write_notebook(
+        subs / "notes.ipynb", nbformat.from_dict({**_lean(), "cells": _lean().cells[1:]})
+    )
     out = root / "grades.csv"
     summary = grade([subs], out, timeout=TIMEOUT, jobs=2, feedback=root / "feedback")
-    header, rows = _rows(out)
+    header, rows = read_gradebook(out)
     by_student = {r["student"]: r for r in rows}
     return SimpleNamespace(
         root=root, subs=subs, summary=summary, header=header, rows=rows, by_student=by_student
@@ -230,9 +216,9 @@ def test_each_submission_gets_its_row(run, student):
 
 def test_a_notebook_out_of_time_keeps_what_was_harvested(tmp_path):
     for student, (make, _) in LOOPING.items():
-        _write(tmp_path / "subs" / student / "ch4.ipynb", make())
+        write_notebook(tmp_path / "subs" / student / "ch4.ipynb", make())
     grade([tmp_path / "subs"], tmp_path / "grades.csv", timeout=SHORT, jobs=2)
-    _, rows = _rows(tmp_path / "grades.csv")
+    _, rows = read_gradebook(tmp_path / "grades.csv")
     for got in rows:
         status, score, codes = LOOPING[got["student"]][1]
         assert (got["status"], int(got["score"])) == (status, score), got
@@ -290,11 +276,11 @@ def test_ctrl_c_keeps_the_rows_and_resume_grades_only_the_rest(run, tmp_path):
     _, err = grader.communicate(timeout=30)
     assert grader.returncode == 130 and err.decode().strip().endswith("qkv-course: interrupted")
     assert not list(scratch.glob("qkv-grade-*"))  # the running child was stopped, its folder gone
-    _, before = _rows(out)
+    _, before = read_gradebook(out)
     assert 1 <= len(before) < 3 and before[0]["status"] == "corrupt"
 
     summary = grade([small], out, timeout=TIMEOUT, jobs=1, resume=True)
-    header, after = _rows(out)
+    header, after = read_gradebook(out)
     assert (summary.kept, summary.graded) == (len(before), 3 - len(before))
     assert after[: len(before)] == before and len({r["file"] for r in after}) == 3 == len(after)
     for got in after:  # --jobs 1 gives the rows --jobs 2 gave

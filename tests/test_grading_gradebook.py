@@ -7,39 +7,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_helpers import BASE, CH4, outcome, read_gradebook, write_notebook
 
 from qkv_lib.exercises import EXERCISES
 from qkv_lib.instructor.cli import main
 from qkv_lib.instructor.errors import UsageError
 from qkv_lib.instructor.grading import grade
 from qkv_lib.instructor.grading.gradebook import Gradebook, columns, row
-from qkv_lib.instructor.grading.outcome import ExerciseResult, Outcome
 
 CHAPTER_1 = Path(__file__).resolve().parents[1] / "chapters" / "01_qkv_as_retrieval.ipynb"
-CH4 = ["scores", "attention_weights", "attention", "causal_mask"]
-BASE = ["student", "file", "chapter", "status", "score", "max_score"]
-
-
-def _write(path: Path, nb) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(nb, str):
-        path.write_text(nb)
-    else:
-        nbformat.write(nb, path)
-
-
-def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    lines = list(csv.reader(path.open(newline="")))
-    assert all(len(line) == len(lines[0]) for line in lines), "a row is cut short"
-    return lines[0], [dict(zip(lines[0], line, strict=True)) for line in lines[1:]]
-
-
-def _outcome(file="alice/ch4.ipynb", status="ok", codes=("pass", "pass", "missing-scale", "pass")):
-    results = tuple(
-        ExerciseResult(i, EXERCISES[i].points * (c == "pass"), EXERCISES[i].points, c, "msg")
-        for i, c in zip(CH4, codes, strict=True)
-    )
-    return Outcome(file.split("/")[0], file, 4, status, results, "")
 
 
 def test_a_row_has_the_points_and_codes_and_blanks_outside_its_chapter():
@@ -48,7 +24,7 @@ def test_a_row_has_the_points_and_codes_and_blanks_outside_its_chapter():
         "student", "file", "chapter", "status", "score", "max_score",
         "soft_lookup", "soft_lookup_code",
     ]  # fmt: skip
-    cells = row(_outcome(), ids)
+    cells = row(outcome(), ids)
     assert (cells["score"], cells["max_score"], cells["attention_code"]) == (
         "3",
         "5",
@@ -60,13 +36,13 @@ def test_a_row_has_the_points_and_codes_and_blanks_outside_its_chapter():
 def test_resume_keeps_whole_rows_and_refuses_another_header(tmp_path):
     out, header = tmp_path / "grades.csv", columns(CH4)
     with Gradebook(out, header) as book:
-        book.write(row(_outcome("a/x.ipynb"), CH4))
-        book.write(row(_outcome("b/x.ipynb"), CH4))
+        book.write(row(outcome("a/x.ipynb"), CH4))
+        book.write(row(outcome("b/x.ipynb"), CH4))
     with out.open("a") as f:
         f.write("c,c/x.ipynb,4,ok,5")  # a row cut short by a kill
     with Gradebook(out, header, resume=True) as book:
         assert book.files == {"a/x.ipynb", "b/x.ipynb"} and book.kept == 2
-        book.write(row(_outcome("c/x.ipynb"), CH4))
+        book.write(row(outcome("c/x.ipynb"), CH4))
     lines = list(csv.reader(out.open()))
     assert lines[0] == header and [line[1] for line in lines[1:]] == [
         "a/x.ipynb",
@@ -82,13 +58,13 @@ def test_resume_keeps_whole_rows_and_refuses_another_header(tmp_path):
 
 def test_a_plain_rerun_starts_afresh_and_never_duplicates_a_row(tmp_path):
     quick = tmp_path / "quick"
-    _write(quick / "carol" / "ch1.ipynb", nbformat.read(CHAPTER_1, as_version=4))
-    _write(quick / "dan" / "ch4.ipynb", "not json")
+    write_notebook(quick / "carol" / "ch1.ipynb", nbformat.read(CHAPTER_1, as_version=4))
+    write_notebook(quick / "dan" / "ch4.ipynb", "not json")
     out = tmp_path / "grades.csv"
     out.write_text("some,other,gradebook\n1,2,3\n")
     for _ in range(2):
         grade([quick], out, chapter=4)  # neither is run: chapter 1's, and not a notebook
-        header, rows = _rows(out)
+        header, rows = read_gradebook(out)
         assert header == BASE + [c for i in CH4 for c in (i, f"{i}_code")]
         assert [(r["student"], r["chapter"], r["status"], r["max_score"]) for r in rows] == [
             ("carol", "1", "wrong-chapter", "5"),
@@ -100,7 +76,7 @@ def test_a_plain_rerun_starts_afresh_and_never_duplicates_a_row(tmp_path):
 @pytest.mark.parametrize("case", ["missing", "empty", "other-header", "no-exercises", "out-dir"])
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, case):
     (tmp_path / "empty").mkdir()
-    _write(tmp_path / "subs" / "dan" / "ch4.ipynb", "not json")
+    write_notebook(tmp_path / "subs" / "dan" / "ch4.ipynb", "not json")
     (tmp_path / "other.csv").write_text("a,b\n1,2\n")
     args = {
         "missing": [str(tmp_path / "nowhere"), "--out", str(tmp_path / "g.csv")],

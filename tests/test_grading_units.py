@@ -10,6 +10,7 @@ import time
 import nbformat
 import pytest
 import torch
+from grading_helpers import CH4, outcome
 
 from qkv_lib.exercises import EXERCISES, Inputs, observe
 from qkv_lib.instructor.errors import UsageError
@@ -18,8 +19,6 @@ from qkv_lib.instructor.grading.gradebook import row
 from qkv_lib.instructor.grading.outcome import ExerciseResult, Outcome
 from qkv_lib.instructor.grading.submissions import find_notebooks, read_submission, submissions
 from qkv_lib.instructor.grading.summary import Progress, Summary
-
-CH4 = ["scores", "attention_weights", "attention", "causal_mask"]
 
 
 def _notebook(path, title="# 4. Attention", code="x = 1"):
@@ -245,17 +244,9 @@ def test_inputs_sent_to_the_child_come_back_equal():
 # --- what the instructor and the learner read ----------------------------------------------------
 
 
-def _outcome(file="alice/ch4.ipynb", status="ok", codes=("pass", "pass", "missing-scale", "pass")):
-    results = tuple(
-        ExerciseResult(i, EXERCISES[i].points * (c == "pass"), EXERCISES[i].points, c, "msg")
-        for i, c in zip(CH4, codes, strict=True)
-    )
-    return Outcome(file.split("/")[0], file, 4, status, results, "")
-
-
 def test_the_summary_counts_statuses_means_and_codes():
-    rows = [row(_outcome(f"s{i}/x.ipynb"), CH4) for i in range(3)]
-    rows.append(row(_outcome("t/x.ipynb", "timeout", ("timeout",) * 4), CH4))
+    rows = [row(outcome(f"s{i}/x.ipynb"), CH4) for i in range(3)]
+    rows.append(row(outcome("t/x.ipynb", "timeout", ("timeout",) * 4), CH4))
     text = str(Summary("grades.csv", rows, CH4, graded=4))
     assert "ok                 3" in text and "timeout            1" in text
     assert "chapter 4: mean score 3.00 / 5 over 3 ok rows" in text
@@ -276,11 +267,11 @@ def test_progress_redraws_one_line_only_when_enabled():
 
     stream = Stream()
     meter = Progress(2, True, stream)
-    meter.step(row(_outcome("alice/ch4.ipynb"), CH4))
+    meter.step(row(outcome("alice/ch4.ipynb"), CH4))
     meter.finish()
     assert stream.text == "\r[1/2] alice/ch4.ipynb ok 3/5\n"
     quiet = Stream()
-    Progress(2, False, quiet).step(row(_outcome(), CH4))
+    Progress(2, False, quiet).step(row(outcome(), CH4))
     assert quiet.text == ""
 
 
