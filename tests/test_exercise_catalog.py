@@ -63,7 +63,8 @@ def test_inputs_have_distinct_sizes(exercise):
     inputs = exercise.inputs()
     sizes = list(inputs.sizes.values())
     assert len(set(sizes)) == len(sizes), inputs.sizes
-    assert all(a.dtype == torch.float64 for a in inputs.args if isinstance(a, torch.Tensor))
+    tensors = [a for a in inputs.args if isinstance(a, torch.Tensor)]
+    assert all(a.dtype in (torch.float64, torch.bool) for a in tensors)  # bool: a mask
     for shape in exercise.outputs:
         assert set(shape) <= set(inputs.sizes), (shape, inputs.sizes)
 

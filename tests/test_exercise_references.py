@@ -34,13 +34,25 @@ def multi_head_attention_with_library(x_q, x_kv, W_q, W_k, W_v, W_o, num_heads):
     return out
 
 
+def cross_attention_with_library(x_dec, x_enc, W_q, W_k, W_v):
+    """``QKVProjection`` with ``kdim = vdim = E_enc``: an encoder of another width than E."""
+    E, d_k = W_q.shape
+    layer = QKVProjection(E, d_k, kdim=W_k.size(0), vdim=W_v.size(0), bias=False, dtype=W_q.dtype)
+    weights = {"q_proj.weight": W_q.T, "k_proj.weight": W_k.T, "v_proj.weight": W_v.T}
+    return functional_call(layer, weights, (x_dec, x_enc))  # (Q, K, V)
+
+
 #: exercise id -> the library callable that does the same job, adapted to the exercise's call.
 LIBRARY = {
     "soft_lookup": soft_lookup,
+    "cross_attention_qkv": cross_attention_with_library,
     "project_qkv": project_with_library,
     "attention_weights": lambda Q, K: scaled_dot_product_attention(Q, K, K)[1],  # (B, L, S)
     "attention": lambda Q, K, V: scaled_dot_product_attention(Q, K, V)[0],  # (B, L, Dv)
     "causal_mask": causal_mask,
+    "masked_attention": lambda Q, K, V, mask: scaled_dot_product_attention(Q, K, V, attn_mask=mask)[
+        0
+    ],  # (B, L, Dv)
     "split_heads": split_heads,
     "merge_heads": merge_heads,
     "multi_head_attention": multi_head_attention_with_library,

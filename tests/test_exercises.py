@@ -23,6 +23,7 @@ import qkv_lib as qkv
 
 EXERCISE_IDS = (
     "soft_lookup",
+    "cross_attention_qkv",
     "scores",
     "attention_weights",
     "attention",
@@ -31,6 +32,7 @@ EXERCISE_IDS = (
     "merge_heads",
     "multi_head_attention",
     "causal_mask",
+    "masked_attention",
 )
 
 PARAMETERS = {
@@ -39,6 +41,8 @@ PARAMETERS = {
     "attention_weights": ("Q", "K"),
     "attention": ("Q", "K", "V"),
     "project_qkv": ("x_q", "x_kv", "W_q", "W_k", "W_v"),
+    "cross_attention_qkv": ("x_dec", "x_enc", "W_q", "W_k", "W_v"),
+    "masked_attention": ("Q", "K", "V", "mask"),
     "split_heads": ("x", "num_heads"),
     "merge_heads": ("x",),
     "multi_head_attention": ("x_q", "x_kv", "W_q", "W_k", "W_v", "W_o", "num_heads"),
@@ -66,6 +70,10 @@ SPEC_CODES = {
     "missing-output-projection",
     "mask-inverted",
     "mask-diagonal",
+    "mask-after-softmax",
+    "mask-fill-zero",
+    "masked-row-not-zero",
+    "swapped-projections",
     "wrong-values",
     "swapped-outputs",
 }
@@ -91,6 +99,10 @@ ACTIONABLE = {
     "mask-inverted": ("invert", "flip", "revers", "opposite", "above", "below", "future", "true"),
     "mask-diagonal": ("diagonal", "itself", "own position", "self"),
     "swapped-outputs": ("swap", "order", "first", "(output, weights)"),
+    "mask-after-softmax": ("before the softmax", "renormal", "sum to 1"),
+    "mask-fill-zero": ("-inf", "exp(0)"),
+    "masked-row-not-zero": ("zero output", "fully masked", "all masked"),
+    "swapped-projections": ("w_k", "w_v", "w_q", "swap"),
     "wrong-values": ("differ", "max", "off by", "wrong entr"),
 }
 
@@ -141,6 +153,16 @@ def multi_head_attention_ref(x_q, x_kv, W_q, W_k, W_v, W_o, num_heads):
     return merge_heads_ref(heads) @ W_o
 
 
+def cross_attention_qkv_ref(x_dec, x_enc, W_q, W_k, W_v):
+    return x_dec @ W_q, x_enc @ W_k, x_enc @ W_v
+
+
+def masked_attention_ref(Q, K, V, mask):
+    scores = Q @ K.transpose(-2, -1) / math.sqrt(Q.size(-1))
+    weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+    return torch.nan_to_num(weights, nan=0.0) @ V
+
+
 def causal_mask_ref(T):
     return torch.tril(torch.ones(T, T, dtype=torch.bool))
 
@@ -155,6 +177,8 @@ REFERENCES = {
     "merge_heads": merge_heads_ref,
     "multi_head_attention": multi_head_attention_ref,
     "causal_mask": causal_mask_ref,
+    "cross_attention_qkv": cross_attention_qkv_ref,
+    "masked_attention": masked_attention_ref,
 }
 
 
@@ -1291,12 +1315,25 @@ def _matches_the_specification(exercise_id, args):
         return len(x) == 4 and (x[0], x[1], x[3]) == (2, 4, 6)
     if exercise_id == "causal_mask":
         return isinstance(args[0], int) and args[0] >= 3
+    if exercise_id == "masked_attention":
+        mask = args[-1]
+        fully_masked = not mask.any(-1).all()
+        return shapes == [(2, 3, 8), (2, 5, 8), (2, 5, 6), (2, 3, 5)] and fully_masked
+    if exercise_id == "cross_attention_qkv":
+        xd, xe, wq, wk, wv = shapes
+        return (
+            xd[:2] == (2, 3)
+            and xe[:2] == (2, 5)
+            and xd[-1] == wq[0] != xe[-1] == wk[0] == wv[0]  # the encoder has its own width
+            and wq[1] == wk[1]
+        )
     raise AssertionError(exercise_id)
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISE_IDS)
 def test_checker_inputs_have_the_specified_sizes(exercise_id):
-    """B=2, L=3, S=5, d_k=8, Dv=6; soft lookup E=4, S=5, Dv=3; heads E=24, H=4, Dh=6, T=3."""
+    """B=2, L=3, S=5, d_k=8, Dv=6 (mask (B, L, S)); soft lookup E=4, S=5, Dv=3; heads E=24, H=4,
+    Dh=6, T=3; cross-attention E=10, E_enc=7."""
     inputs = _recorded_inputs(exercise_id)
     assert any(_matches_the_specification(exercise_id, args) for args in inputs), [
         _shapes(args) for args in inputs
@@ -1315,6 +1352,12 @@ def _distinct_axes(exercise_id, args):
     elif exercise_id == "project_qkv":
         (B, L, d_in), (_, S, _), (_, d_k), _, (_, d_v) = shapes
         sizes = [B, L, S, d_in, d_k] + ([d_v] if d_v != d_k else [])
+    elif exercise_id == "cross_attention_qkv":
+        (B, L, E), (_, S, E_enc), (_, d_k), _, (_, d_v) = shapes
+        sizes = [B, L, S, E, E_enc, d_k, d_v]
+    elif exercise_id == "masked_attention":
+        (B, L, d), (_, S, _), (_, _, d_v), _ = shapes
+        sizes = [B, L, S, d, d_v]
     elif exercise_id == "split_heads":
         (B, T, E), H = shapes
         sizes = [B, T, E, H, E // H]
@@ -1336,8 +1379,9 @@ def test_checker_inputs_are_fixed_float64_with_distinct_sizes(exercise_id):
     second = _recorded_inputs(exercise_id)
     for args in first:
         for a in args:
-            if isinstance(a, torch.Tensor):
-                assert a.dtype == torch.float64, _shapes(args)
+            if isinstance(a, torch.Tensor):  # the mask is bool, every other tensor float64
+                mask = exercise_id == "masked_attention" and a is args[-1]
+                assert a.dtype == (torch.bool if mask else torch.float64), _shapes(args)
     assert _distinct_axes(exercise_id, first[0]), _shapes(first[0])
     # the learner's seed does not change the inputs
     assert len(first) == len(second)

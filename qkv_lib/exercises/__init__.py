@@ -26,8 +26,10 @@ else with a ``ValueError``.
 * :mod:`~qkv_lib.exercises.result`                ``CheckResult`` and strict mode
 * :mod:`~qkv_lib.exercises.codes`                 what every generic result code means
 * :mod:`~qkv_lib.exercises.lookup_exercises`      chapter 1
+* :mod:`~qkv_lib.exercises.source_exercises`      chapter 2
 * :mod:`~qkv_lib.exercises.projection_exercises`  chapter 3
 * :mod:`~qkv_lib.exercises.attention_exercises`   chapter 4
+* :mod:`~qkv_lib.exercises.mask_exercises`        chapter 4
 * :mod:`~qkv_lib.exercises.head_exercises`        chapter 5
 """
 
@@ -41,10 +43,12 @@ from .diagnosis import judge
 from .head_exercises import MERGE_HEADS, MULTI_HEAD_ATTENTION, SPLIT_HEADS
 from .inputs import Inputs
 from .lookup_exercises import SOFT_LOOKUP
+from .mask_exercises import MASKED_ATTENTION
 from .observation import Observation
 from .observer import observe
 from .projection_exercises import PROJECT_QKV
 from .result import STRICT_ENV, CheckResult, ExerciseFailed
+from .source_exercises import CROSS_ATTENTION_QKV
 from .spec import Exercise, Mistake
 
 #: Every exercise of the course, by id, in the order the chapters set them.
@@ -52,11 +56,13 @@ EXERCISES: dict[str, Exercise] = {
     exercise.id: exercise
     for exercise in (
         SOFT_LOOKUP,
+        CROSS_ATTENTION_QKV,
         PROJECT_QKV,
         SCORES,
         ATTENTION_WEIGHTS,
         ATTENTION,
         CAUSAL_MASK,
+        MASKED_ATTENTION,
         SPLIT_HEADS,
         MERGE_HEADS,
         MULTI_HEAD_ATTENTION,

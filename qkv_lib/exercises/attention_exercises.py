@@ -24,7 +24,8 @@ SCALES = {
 }
 
 
-def _qkv(L: int = SIZES["L"], seed: int = 2024) -> tuple[Tensor, Tensor, Tensor]:
+def qkv_tensors(L: int = SIZES["L"], seed: int = 2024) -> tuple[Tensor, Tensor, Tensor]:
+    """Fixed float64 Q (B, L, d_k), K (B, S, d_k), V (B, S, Dv): the chapter 4 checkers' inputs."""
     g = torch.Generator().manual_seed(seed)
     B, S, d_k, Dv = SIZES["B"], SIZES["S"], SIZES["d_k"], SIZES["Dv"]
     Q = torch.randn(B, L, d_k, generator=g, dtype=torch.float64)
@@ -34,7 +35,7 @@ def _qkv(L: int = SIZES["L"], seed: int = 2024) -> tuple[Tensor, Tensor, Tensor]
 
 
 def _inputs(names: tuple[str, ...], L: int = SIZES["L"]) -> Inputs:
-    tensors = dict(zip(("Q", "K", "V"), _qkv(L), strict=True))
+    tensors = dict(zip(("Q", "K", "V"), qkv_tensors(L), strict=True))
     sizes = SIZES if L == SIZES["L"] else {k: v for k, v in SIZES.items() if k != "L"}
     return Inputs(tuple(tensors[n] for n in names), names, sizes)
 
@@ -107,7 +108,7 @@ def _attention_hint(got: Tensor, want: Tensor, inputs: Inputs) -> str:
 
 
 def _weights_hint(got: Tensor, want: Tensor, inputs: Inputs) -> str:
-    if got.shape != want.shape or not got.is_floating_point():
+    if got.shape != want.shape or not got.is_floating_point() or not got.isfinite().all():
         return ""
     sums = got.double().sum(-1)
     if (got < 0).any():

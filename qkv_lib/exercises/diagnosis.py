@@ -168,7 +168,7 @@ def not_finite(c: Context) -> CheckResult | None:
             return c.result(
                 "non-finite",
                 f"{which_output(c.exercise, i)}contains NaN or inf. Look for a division by zero "
-                "or an exp() of a large number.",
+                "or an exp() of a large number." + hint(c.exercise, got, c.expected[i], c.inputs),
             )
     return None
 
