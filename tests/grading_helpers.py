@@ -14,7 +14,10 @@ from qkv_lib.exercises import EXERCISES
 from qkv_lib.instructor.grading.outcome import ExerciseResult, Outcome
 
 #: Chapter 4's exercises, in catalogue order (the grading tests' main subject).
-CH4 = ["scores", "attention_weights", "attention", "causal_mask"]
+CH4 = [e.id for e in EXERCISES.values() if e.chapter == 4]
+#: The points of chapter 4, and a chapter number that sets no exercise.
+MAX4 = sum(EXERCISES[i].points for i in CH4)
+NO_EXERCISES = max(e.chapter for e in EXERCISES.values()) + 1
 #: The gradebook's columns before the exercises'.
 BASE = ["student", "file", "chapter", "status", "score", "max_score"]
 
@@ -35,10 +38,23 @@ def read_gradebook(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return lines[0], [dict(zip(lines[0], line, strict=True)) for line in lines[1:]]
 
 
-def outcome(file="alice/ch4.ipynb", status="ok", codes=("pass", "pass", "missing-scale", "pass")):
-    """A chapter-4 outcome for ``file`` with one code per exercise of CH4."""
+def points(*exercise_ids: str) -> int:
+    """The points the exercises ``exercise_ids`` are worth together."""
+    return sum(EXERCISES[i].points for i in exercise_ids)
+
+
+def codes(**given: str) -> tuple[str, ...]:
+    """One code per exercise of CH4: ``given[id]`` where given, else ``"pass"``."""
+    assert set(given) <= set(CH4), given
+    return tuple(given.get(i, "pass") for i in CH4)
+
+
+def outcome(file="alice/ch4.ipynb", status="ok", results_codes=None):
+    """A chapter-4 outcome for ``file``: one code per exercise of CH4 (default: all pass but
+    ``attention``, which is missing its scale)."""
+    given = results_codes or codes(attention="missing-scale")
     results = tuple(
         ExerciseResult(i, EXERCISES[i].points * (c == "pass"), EXERCISES[i].points, c, "msg")
-        for i, c in zip(CH4, codes, strict=True)
+        for i, c in zip(CH4, given, strict=True)
     )
     return Outcome(file.split("/")[0], file, 4, status, results, "")

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-from grading_helpers import BASE, CH4, read_gradebook, write_notebook
+from grading_helpers import BASE, CH4, MAX4, codes, points, read_gradebook, write_notebook
 
 from qkv_lib.instructor.chapters import exercise_cells
 from qkv_lib.instructor.grading import grade
@@ -75,12 +75,14 @@ MISTAKES = {
     "attention_weights": "return torch.softmax(Q @ K.mT / math.sqrt(Q.shape[-1]), dim=-2)",
     "attention": "return torch.softmax(Q @ K.transpose(-2, -1), dim=-1) @ V",
     "causal_mask": "return torch.ones(T, T, dtype=torch.bool).triu()",
+    "masked_attention": "return torch.softmax(Q @ K.mT / math.sqrt(Q.shape[-1]), -1) * mask @ V",
 }
 WRONG = {
     "scores": "return Q",
     "attention_weights": "return K",
     "attention": "return V",
     "causal_mask": "return torch.zeros(T, T, dtype=torch.bool)",
+    "masked_attention": "return V",
 }
 TAMPER = """
 import torch
@@ -140,34 +142,48 @@ def _submissions() -> dict[str, nbformat.NotebookNode | str]:
     }
 
 
-ALL_PASS = ("pass",) * 4
+ALL_PASS = codes()
+EVERY = {i: "" for i in CH4}
 #: student -> (status, score, the codes of the chapter-4 exercises; None: checked apart)
 EXPECTED = {
-    "key": ("ok", 5, ALL_PASS),
-    "stubs": ("ok", 0, ("not-attempted",) * 4),
+    "key": ("ok", MAX4, ALL_PASS),
+    "stubs": ("ok", 0, codes(**dict.fromkeys(CH4, "not-attempted"))),
     "mistakes": (
         "ok",
         0,
-        ("transposed-scores", "softmax-wrong-axis", "missing-scale", "mask-inverted"),
+        codes(
+            scores="transposed-scores",
+            attention_weights="softmax-wrong-axis",
+            attention="missing-scale",
+            causal_mask="mask-inverted",
+            masked_attention="mask-after-softmax",
+        ),
     ),
-    "exits": ("crashed", 0, ("crashed",) * 4),
-    "floods": ("crashed", 0, ("crashed",) * 4),
-    "corrupt": ("corrupt", 0, ("",) * 4),
-    "renamed": ("ok", 3, ("pass", "pass", "not-attempted", "pass")),
-    "broken": ("ok", 4, ("pass", "not-attempted", "pass", "pass")),
-    "noisy": ("ok", 5, ALL_PASS),
-    "no-checks": ("ok", 5, ALL_PASS),
+    "exits": ("crashed", 0, codes(**dict.fromkeys(CH4, "crashed"))),
+    "floods": ("crashed", 0, codes(**dict.fromkeys(CH4, "crashed"))),
+    "corrupt": ("corrupt", 0, codes(**EVERY)),
+    "renamed": ("ok", MAX4 - points("attention"), codes(attention="not-attempted")),
+    "broken": (
+        "ok",
+        MAX4 - points("attention_weights"),
+        codes(attention_weights="not-attempted"),
+    ),
+    "noisy": ("ok", MAX4, ALL_PASS),
+    "no-checks": ("ok", MAX4, ALL_PASS),
     "tamper": ("ok", 0, None),
-    "carol": ("ok", 1, ("",) * 4),  # chapter 1's answer key
-    "notes": ("wrong-chapter", 0, ("",) * 4),  # no title: no chapter to grade it as
+    "carol": ("ok", 1, codes(**EVERY)),  # chapter 1's answer key
+    "notes": ("wrong-chapter", 0, codes(**EVERY)),  # no title: no chapter to grade it as
 }
 
 
 #: Out of time: with ``SHORT``, in a run of their own so the main run never waits for them.
 LOOPING = {
-    "loops": (lambda: _with_cell(_lean(), "while True:\n    pass"), ("timeout", 5, ALL_PASS)),
+    "loops": (lambda: _with_cell(_lean(), "while True:\n    pass"), ("timeout", MAX4, ALL_PASS)),
     # Swallows every alarm: the grader kills it at SHORT, before any harvest.
-    "stubborn": (lambda: _with_cell(_lean(), STUBBORN), ("timeout", 0, ("timeout",) * 4)),
+    "stubborn": (
+        lambda: _with_cell(_lean(), STUBBORN),
+        ("timeout", 0, codes(**dict.fromkeys(CH4, "timeout"))),
+    ),
 }
 
 
@@ -208,7 +224,7 @@ def test_each_submission_gets_its_row(run, student):
     if codes is not None:
         assert tuple(got[f"{i}_code"] for i in CH4) == codes, got
     if student not in ("corrupt", "notes", "carol"):
-        assert (got["chapter"], got["max_score"]) == ("4", "5")
+        assert (got["chapter"], got["max_score"]) == ("4", str(MAX4))
         assert got["soft_lookup"] == got["soft_lookup_code"] == ""  # not part of chapter 4
         earned = sum(int(got[i]) for i in CH4)
         assert earned == score
@@ -244,14 +260,16 @@ def test_the_summary_counts_what_the_gradebook_holds(run):
     assert "timeout" not in text
     assert "wrong-chapter      1" in text and "--chapter N grades every notebook" in text
     assert "chapter 1: mean score 1.00 / 1 over 1 ok rows" in text
-    assert f"chapter 4: mean score {(5 + 0 + 0 + 3 + 4 + 5 + 5 + 0) / 8:.2f} / 5" in text
+    ok_scores = [s for who, (status, s, _) in EXPECTED.items() if status == "ok" and who != "carol"]
+    mean = sum(ok_scores) / len(ok_scores)
+    assert f"chapter 4: mean score {mean:.2f} / {MAX4} over {len(ok_scores)} ok rows" in text
 
 
 def test_each_submission_has_its_feedback_page(run):
     pages = sorted(p.name for p in (run.root / "feedback").iterdir())
     assert len(pages) == len(EXPECTED) and "mistakes__ch4.html" in pages
     text = (run.root / "feedback" / "mistakes__ch4.html").read_text()
-    assert "missing-scale" in text and "The scores are not scaled" in text and "0 / 5" in text
+    assert "missing-scale" in text and "The scores are not scaled" in text and f"0 / {MAX4}" in text
 
 
 def test_ctrl_c_keeps_the_rows_and_resume_grades_only_the_rest(run, tmp_path):

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_helpers import BASE, CH4, outcome, read_gradebook, write_notebook
+from grading_helpers import (
+    BASE,
+    CH4,
+    MAX4,
+    NO_EXERCISES,
+    outcome,
+    points,
+    read_gradebook,
+    write_notebook,
+)
 
 from qkv_lib.exercises import EXERCISES
 from qkv_lib.instructor.cli import main
@@ -26,8 +35,8 @@ def test_a_row_has_the_points_and_codes_and_blanks_outside_its_chapter():
     ]  # fmt: skip
     cells = row(outcome(), ids)
     assert (cells["score"], cells["max_score"], cells["attention_code"]) == (
-        "3",
-        "5",
+        str(MAX4 - points("attention")),
+        str(MAX4),
         "missing-scale",
     )
     assert (cells["soft_lookup"], cells["soft_lookup_code"], cells["attention"]) == ("", "", "0")
@@ -67,8 +76,8 @@ def test_a_plain_rerun_starts_afresh_and_never_duplicates_a_row(tmp_path):
         header, rows = read_gradebook(out)
         assert header == BASE + [c for i in CH4 for c in (i, f"{i}_code")]
         assert [(r["student"], r["chapter"], r["status"], r["max_score"]) for r in rows] == [
-            ("carol", "1", "wrong-chapter", "5"),
-            ("dan", "", "corrupt", "5"),
+            ("carol", "1", "wrong-chapter", str(MAX4)),
+            ("dan", "", "corrupt", str(MAX4)),
         ]
         assert rows[0]["attention_code"] == "wrong-chapter" and rows[0]["attention"] == "0"
 
@@ -87,7 +96,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, case):
             "--out",
             str(tmp_path / "g.csv"),
             "--chapter",
-            "2",
+            str(NO_EXERCISES),
         ],
         "out-dir": [str(tmp_path / "subs"), "--out", str(tmp_path / "empty")],
     }[case]

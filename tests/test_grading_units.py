@@ -10,7 +10,7 @@ import time
 import nbformat
 import pytest
 import torch
-from grading_helpers import CH4, outcome
+from grading_helpers import CH4, MAX4, NO_EXERCISES, codes, outcome, points
 
 from qkv_lib.exercises import EXERCISES, Inputs, observe
 from qkv_lib.instructor.errors import UsageError
@@ -19,6 +19,9 @@ from qkv_lib.instructor.grading.gradebook import row
 from qkv_lib.instructor.grading.outcome import ExerciseResult, Outcome
 from qkv_lib.instructor.grading.submissions import find_notebooks, read_submission, submissions
 from qkv_lib.instructor.grading.summary import Progress, Summary
+
+#: The judge and harvest tests use four of chapter 4: enough for every way a record can end.
+FOUR = ["scores", "attention_weights", "attention", "causal_mask"]
 
 
 def _notebook(path, title="# 4. Attention", code="x = 1"):
@@ -76,16 +79,16 @@ def test_unreadable_notebooks_are_corrupt(tmp_path, text, why):
 
 def test_chapters_are_detected_and_checked(tmp_path):
     ch1 = _notebook(tmp_path / "a.ipynb", "# 1. Retrieval")
-    ch2 = _notebook(tmp_path / "b.ipynb", "# 2. No exercises here")
+    none = _notebook(tmp_path / "b.ipynb", f"# {NO_EXERCISES}. No exercises here")
     untitled = _notebook(tmp_path / "c.ipynb", "Some notes")
     assert read_submission(ch1, "a", "a", None).chapter == 1
     assert read_submission(ch1, "a", "a", 4).status == "wrong-chapter"
-    assert read_submission(ch2, "b", "b", None).status == "wrong-chapter"
+    assert read_submission(none, "b", "b", None).status == "wrong-chapter"
     assert read_submission(untitled, "c", "c", None).status == "wrong-chapter"
     graded_as_4 = read_submission(untitled, "c", "c", 4)  # --chapter grades an untitled copy
     assert (graded_as_4.status, graded_as_4.chapter, graded_as_4.detected) == (None, 4, None)
-    with pytest.raises(UsageError, match="--chapter 2"):
-        submissions([ch1], 2)
+    with pytest.raises(UsageError, match=f"--chapter {NO_EXERCISES}"):
+        submissions([ch1], NO_EXERCISES)
 
 
 # --- judging what the child recorded ---------------------------------------------------------
@@ -119,7 +122,7 @@ def test_observations_are_judged_here_and_anything_else_earns_nothing(tmp_path, 
     _observe_into(tmp_path, "attention", unscaled)
     torch.save({"passed": True, "code": "pass"}, tmp_path / "attention_weights.pt")  # forged
     (tmp_path / "causal_mask.json").write_text(json.dumps({"state": "timeout", "message": ""}))
-    given = {i: _given(i) for i in CH4}
+    given = {i: _given(i) for i in FOUR}
     results = judge.judge_outputs(tmp_path, given, "crashed", "gone")
     assert [(r.code, r.points) for r in results] == [
         ("pass", 1), ("unreadable-output", 0), ("missing-scale", 0), ("error", 0),
@@ -210,7 +213,7 @@ def test_harvest_observes_each_function_and_notes_the_missing_and_the_endless(
 ):
     (tmp_path / "in").mkdir()
     (tmp_path / "out").mkdir()
-    for exercise_id in CH4:
+    for exercise_id in FOUR:
         torch.save(
             EXERCISES[exercise_id].inputs().to_payload(), tmp_path / "in" / f"{exercise_id}.pt"
         )
@@ -225,10 +228,10 @@ def test_harvest_observes_each_function_and_notes_the_missing_and_the_endless(
         "causal_mask": looping,
     }
     monkeypatch.setattr(runner, "HARVEST_SECONDS", 0.2)
-    runner.harvest(namespace, runner.Tools(CH4), tmp_path, guards.Alarm())
+    runner.harvest(namespace, runner.Tools(FOUR), tmp_path, guards.Alarm())
     notes = {p.stem: json.loads(p.read_text())["state"] for p in (tmp_path / "out").glob("*.json")}
     assert notes == {"attention_weights": "absent", "attention": "absent", "causal_mask": "timeout"}
-    results = judge.judge_outputs(tmp_path / "out", {i: _given(i) for i in CH4}, "crashed", "")
+    results = judge.judge_outputs(tmp_path / "out", {i: _given(i) for i in FOUR}, "crashed", "")
     assert [r.code for r in results] == ["pass", "not-attempted", "not-attempted", "error"]
     assert "a Tensor" in results[1].message
 
@@ -246,10 +249,11 @@ def test_inputs_sent_to_the_child_come_back_equal():
 
 def test_the_summary_counts_statuses_means_and_codes():
     rows = [row(outcome(f"s{i}/x.ipynb"), CH4) for i in range(3)]
-    rows.append(row(outcome("t/x.ipynb", "timeout", ("timeout",) * 4), CH4))
+    rows.append(row(outcome("t/x.ipynb", "timeout", codes(**dict.fromkeys(CH4, "timeout"))), CH4))
     text = str(Summary("grades.csv", rows, CH4, graded=4))
     assert "ok                 3" in text and "timeout            1" in text
-    assert "chapter 4: mean score 3.00 / 5 over 3 ok rows" in text
+    mean = MAX4 - points("attention")
+    assert f"chapter 4: mean score {mean:.2f} / {MAX4} over 3 ok rows" in text
     assert (
         "attention          missing-scale (3)" in text and "scores             timeout (1)" in text
     )
@@ -269,7 +273,7 @@ def test_progress_redraws_one_line_only_when_enabled():
     meter = Progress(2, True, stream)
     meter.step(row(outcome("alice/ch4.ipynb"), CH4))
     meter.finish()
-    assert stream.text == "\r[1/2] alice/ch4.ipynb ok 3/5\n"
+    assert stream.text == f"\r[1/2] alice/ch4.ipynb ok {MAX4 - points('attention')}/{MAX4}\n"
     quiet = Stream()
     Progress(2, False, quiet).step(row(outcome(), CH4))
     assert quiet.text == ""
