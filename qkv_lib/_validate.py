@@ -81,8 +81,8 @@ def mask(
     """Check a boolean or floating-point mask against the shape it must fit.
 
     ``expected`` is the full shape the mask is applied to; with ``allow_broadcast`` a
-    mask that broadcasts to it (e.g. ``(L, S)`` for ``(B, H, L, S)``) is accepted.
-    ``describe`` names the axes of ``expected`` for the message, e.g. ``"(L, S)"``.
+    mask that broadcasts to it (e.g. ``(T, S)`` for ``(B, H, T, S)``) is accepted.
+    ``describe`` names the axes of ``expected`` for the message, e.g. ``"(T, S)"``.
     """
     if not isinstance(m, Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(m).__name__}")
@@ -115,9 +115,9 @@ def attention_inputs(
 ) -> None:
     """Check the arguments of :func:`qkv_lib.scaled_dot_product_attention` (see its docstring).
 
-    ``query (..., L, E)``, ``key (..., S, E)`` and ``value (..., S, Dv)`` of one floating dtype
-    whose leading dimensions broadcast; ``attn_mask`` broadcastable to ``(..., L, S)``, not
-    together with ``is_causal``; ``scale`` a number or None.
+    ``query (..., T, Dk)``, ``key (..., S, Dk)`` and ``value (..., S, Dv)`` of one floating
+    dtype whose leading dimensions broadcast; ``attn_mask`` broadcastable to ``(..., T, S)``,
+    not together with ``is_causal``; ``scale`` a number or None.
     """
     query = tensor("query", query, min_ndim=2)
     key = tensor("key", key, min_ndim=2)
@@ -126,7 +126,7 @@ def attention_inputs(
     q_shape, k_shape, v_shape = shape_of(query), shape_of(key), shape_of(value)
     if query.size(-1) != key.size(-1):
         raise ValueError(
-            f"query and key must have the same last dimension E to be compared, "
+            f"query and key must have the same last dimension d_k to be compared, "
             f"got query {q_shape} and key {k_shape}"
         )
     if key.size(-2) != value.size(-2):
@@ -144,7 +144,7 @@ def attention_inputs(
     if is_causal and attn_mask is not None:
         raise ValueError("give either attn_mask or is_causal=True, not both")
     if attn_mask is not None:
-        L, S = query.size(-2), key.size(-2)
-        mask("attn_mask", attn_mask, (*batch, L, S), describe="(..., L, S)")
+        T, S = query.size(-2), key.size(-2)
+        mask("attn_mask", attn_mask, (*batch, T, S), describe="(..., T, S)")
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))):
         raise TypeError(f"scale must be a number or None, got {type(scale).__name__}")

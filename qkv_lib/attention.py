@@ -5,7 +5,9 @@ Taught in chapter 1 (a first look at the formula) and chapter 4 (the simple atte
     Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V
 
 The function follows ``torch.nn.functional.scaled_dot_product_attention`` (its mask
-convention included: a boolean ``True`` means *may attend*) and also returns the weights.
+convention included: in a boolean mask ``True`` means *may attend*) and also returns the
+weights. Shapes use the course's letters: T queries, S keys, d_k (``Dk``) the width of a
+query and a key, Dv the width of a value; PyTorch's documentation writes L for T.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def masked_softmax(scores: Tensor, dim: int = -1) -> Tensor:
     gradients; here such a query gets zero weights, so its output is the zero vector.
     This is what ``torch.nn.functional.scaled_dot_product_attention`` does too.
     """
-    blocked = torch.isneginf(scores).all(dim=dim, keepdim=True)  # (..., L, 1)
+    blocked = torch.isneginf(scores).all(dim=dim, keepdim=True)  # (..., T, 1)
     weights = torch.softmax(scores.masked_fill(blocked, 0.0), dim=dim)
     return weights.masked_fill(blocked, 0.0)
 
@@ -44,30 +46,31 @@ def scaled_dot_product_attention(
 ) -> tuple[Tensor, Tensor]:
     """Attend from every query to every key and mix the values.
 
-    Shapes: ``query (..., L, E)``, ``key (..., S, E)``, ``value (..., S, Dv)`` give
-    ``out (..., L, Dv)`` and ``weights (..., L, S)``; leading dimensions broadcast.
+    Shapes: ``query (..., T, Dk)``, ``key (..., S, Dk)``, ``value (..., S, Dv)`` give
+    ``out (..., T, Dv)`` and ``weights (..., T, S)``; leading dimensions broadcast.
 
-    ``attn_mask`` must broadcast to ``(..., L, S)``: a boolean mask keeps the keys marked
-    ``True`` (*may attend*), a floating-point mask is added to the scores. ``is_causal``
-    applies :func:`~qkv_lib.causal_mask` instead. ``scale`` defaults to ``1 / √E``.
-    A query whose keys are all masked gets zero weights and a zero output
-    (see :func:`masked_softmax`).
+    ``attn_mask`` must broadcast to ``(..., T, S)``. In a boolean mask ``True`` means *may
+    attend*: the query may attend to that key. A float mask is added to the scores: ``0``
+    keeps a key, ``-inf`` hides it. ``is_causal`` applies :func:`~qkv_lib.causal_mask`
+    instead. ``scale`` defaults to ``1 / √d_k``, with d_k = ``query.shape[-1]``, the width
+    of the vectors being dotted. A query whose keys are all masked gets zero weights and a
+    zero output (see :func:`masked_softmax`).
     """
     _validate.attention_inputs(query, key, value, attn_mask, is_causal, scale)
-    L, S, E = query.size(-2), key.size(-2), query.size(-1)
+    T, S, d_k = query.size(-2), key.size(-2), query.size(-1)
     if is_causal:
-        attn_mask = causal_mask(L, S, device=query.device)  # (L, S), True = may attend
+        attn_mask = causal_mask(T, S, device=query.device)  # (T, S), True = may attend
     if scale is None:
-        scale = 1.0 / math.sqrt(E)
+        scale = 1.0 / math.sqrt(d_k)
 
-    scores = query @ key.transpose(-2, -1) * scale  # (..., L, S)
+    scores = query @ key.transpose(-2, -1) * scale  # (..., T, S)
     if attn_mask is None:
-        weights = torch.softmax(scores, dim=-1)  # (..., L, S), each row sums to 1
+        weights = torch.softmax(scores, dim=-1)  # (..., T, S), each row sums to 1
     else:
         if attn_mask.dtype == torch.bool:
             scores = scores.masked_fill(~attn_mask, float("-inf"))  # False: may not attend
         else:
-            scores = scores + attn_mask.to(scores.dtype)  # 0 keeps a key, -inf removes it
-        weights = masked_softmax(scores, dim=-1)  # (..., L, S), rows sum to 1 (or are all 0)
-    out = weights @ value  # (..., L, Dv)
+            scores = scores + attn_mask.to(scores.dtype)  # 0 keeps a key, -inf hides it
+        weights = masked_softmax(scores, dim=-1)  # (..., T, S), rows sum to 1 (or are all 0)
+    out = weights @ value  # (..., T, Dv)
     return out, weights

@@ -1,8 +1,9 @@
 """Splitting the projected embedding into heads and merging the heads back.
 
-Taught in chapter 5 (multi-head attention). Splitting is a reshape *and* a transpose:
-the last axis E is cut into H slices of Dh = E / H, then the head axis is moved in
-front of the sequence axis so that every head attends independently.
+Taught in chapter 5 (multi-head attention). The Q projection maps E to E (= H · Dh);
+splitting is a reshape *and* a transpose: those E columns are cut into H slices of
+Dh = E / H, then the head axis is moved in front of the sequence axis so that every head
+attends independently. Each head dots vectors of width Dh, so its d_k is Dh.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ __all__ = ["merge_heads", "split_heads"]
 def split_heads(x: Tensor, num_heads: int) -> Tensor:
     """``(B, T, E) -> (B, H, T, Dh)`` with ``Dh = E / H``.
 
-    Head ``h`` gets the columns ``h*Dh:(h+1)*Dh`` of the last axis.
+    Head ``h`` gets the columns ``h*Dh`` to ``(h+1)*Dh - 1`` of the last axis. For
+    ``x = Q = X @ W_q`` these come from the columns ``h*Dh`` to ``(h+1)*Dh - 1`` of W_q
+    (E, E), which are rows of ``q_proj.weight`` (nn.Linear stores W_qᵀ).
     """
     x = _validate.tensor("x", x, min_ndim=2, floating=False)
     num_heads = _validate.positive_int("num_heads", num_heads)

@@ -10,8 +10,10 @@ PyTorch uses opposite meanings for a boolean mask:
 * ``torch.nn.MultiheadAttention`` (and :class:`qkv_lib.MultiHeadAttention`), for both
   ``attn_mask`` and ``key_padding_mask``: ``True`` means the query **may not attend**.
 
-A floating-point mask means the same in both: it is added to the scores, so ``0`` keeps
-a key and ``-inf`` removes it. The converters below turn one convention into the other.
+A float mask means the same in both: it is added to the scores, so ``0`` keeps a key and
+``-inf`` hides it. The converters below turn one boolean convention into the other.
+
+Shapes: B batch, T query length, S key/value length.
 """
 
 from __future__ import annotations
@@ -31,24 +33,25 @@ __all__ = [
 
 
 def causal_mask(
-    L: int, S: int | None = None, *, device: torch.device | str | None = None
+    T: int, S: int | None = None, *, device: torch.device | str | None = None
 ) -> Tensor:
-    """Boolean ``(L, S)`` mask, ``True`` where query ``i`` may attend to key ``j`` (``j <= i``).
+    """Boolean ``(T, S)`` mask in the SDPA convention: ``True`` means *may attend*.
 
-    ``S`` defaults to ``L``. For ``L != S`` the triangle is aligned to the top-left corner,
-    as in ``scaled_dot_product_attention(..., is_causal=True)``.
+    Query ``i`` may attend to key ``j`` when ``j <= i``. ``S`` defaults to ``T``. For
+    ``T != S`` the triangle is aligned to the top-left corner, as in
+    ``scaled_dot_product_attention(..., is_causal=True)``.
     """
-    L = _validate.positive_int("L", L)
-    S = L if S is None else _validate.positive_int("S", S)
-    return torch.ones(L, S, dtype=torch.bool, device=device).tril()  # (L, S)
+    T = _validate.positive_int("T", T)
+    S = T if S is None else _validate.positive_int("S", S)
+    return torch.ones(T, S, dtype=torch.bool, device=device).tril()  # (T, S)
 
 
 def key_padding_mask(lengths: Tensor | list[int], S: int) -> Tensor:
     """Boolean ``(B, S)`` mask for ``MultiHeadAttention(key_padding_mask=...)``.
 
     ``lengths[b]`` is the number of real (non-padding) keys in sequence ``b``. Following
-    ``torch.nn.MultiheadAttention``, ``True`` marks a padding position that may **not** be
-    attended to.
+    ``torch.nn.MultiheadAttention``, ``True`` means padding: the query may **not** attend to
+    that key.
     """
     S = _validate.positive_int("S", S)
     lengths = torch.as_tensor(lengths)
@@ -64,25 +67,33 @@ def key_padding_mask(lengths: Tensor | list[int], S: int) -> Tensor:
 
 
 def sdpa_mask_from_mha(mask: Tensor) -> Tensor:
-    """Convert a ``MultiheadAttention`` mask (``True`` = may not attend) to the SDPA convention.
+    """Convert a ``MultiheadAttention`` mask to the SDPA convention.
 
-    A boolean mask is negated; a floating-point (additive) mask is returned unchanged,
-    because it means the same thing in both APIs.
+    In the boolean mask given, ``True`` means *may not attend*; in the one returned,
+    ``True`` means *may attend*: the mask is negated. A float mask (added to the scores:
+    ``0`` keeps a key, ``-inf`` hides it) is returned unchanged, because it means the same
+    thing in both APIs.
     """
     mask = _validate.tensor("mask", mask, floating=False)
     return ~mask if mask.dtype == torch.bool else mask
 
 
 def mha_mask_from_sdpa(mask: Tensor) -> Tensor:
-    """Convert an SDPA mask (``True`` = may attend) to the ``MultiheadAttention`` convention."""
+    """Convert an SDPA mask to the ``MultiheadAttention`` convention.
+
+    In the boolean mask given, ``True`` means *may attend*; in the one returned, ``True``
+    means *may not attend*: the mask is negated. A float mask is returned unchanged.
+    """
     mask = _validate.tensor("mask", mask, floating=False)
     return ~mask if mask.dtype == torch.bool else mask
 
 
 def additive_mask(may_attend: Tensor, dtype: torch.dtype = torch.float32) -> Tensor:
-    """Turn a boolean SDPA-convention mask into an additive one (``0`` kept, ``-inf`` removed).
+    """Turn a boolean SDPA-convention mask into a float mask added to the scores.
 
-    A floating-point mask is already additive and is only cast to ``dtype``.
+    In ``may_attend``, ``True`` means *may attend*. In the float mask returned, ``0`` keeps
+    a key and ``-inf`` hides it. A float mask is already additive and is only cast to
+    ``dtype``.
     """
     may_attend = _validate.tensor("may_attend", may_attend, floating=False)
     if may_attend.dtype != torch.bool:

@@ -2,10 +2,11 @@
 
 Taught in chapter 5 (multi-head attention); the mask conventions in chapters 4 and 6.
 
-The layer keeps four separate projections (``qkv.q_proj``, ``qkv.k_proj``, ``qkv.v_proj``
-and ``out_proj``) where PyTorch fuses the first three into ``in_proj_weight``;
-:meth:`MultiHeadAttention.from_torch` and :meth:`MultiHeadAttention.to_torch` convert
-between the two layouts. Differences from PyTorch, on purpose:
+The layer keeps four separate projections (``q_proj``, ``k_proj`` and ``v_proj`` in its
+:class:`~qkv_lib.QKVProjection`, and ``out_proj``) where PyTorch stacks the first three
+weights into ``in_proj_weight``; :meth:`MultiHeadAttention.from_torch` and
+:meth:`MultiHeadAttention.to_torch` convert between the two layouts. Differences from
+PyTorch, on purpose:
 
 * ``is_causal=True`` without an ``attn_mask`` builds the causal mask (PyTorch requires
   the mask as well and treats ``is_causal`` as a hint).
@@ -31,13 +32,16 @@ __all__ = ["MultiHeadAttention"]
 class MultiHeadAttention(nn.Module):
     """Multi-head attention with the interface of ``torch.nn.MultiheadAttention``.
 
-    With ``batch_first=True``: ``query (B, L, E)``, ``key (B, S, kdim)``,
-    ``value (B, S, vdim)`` give ``out (B, L, E)`` and ``weights (B, L, S)`` (averaged over
-    heads) or ``(B, H, L, S)``. With ``batch_first=False`` the first two axes of inputs and
-    output are swapped; unbatched inputs ``(L, E)`` are accepted as well.
+    With ``batch_first=True``: ``query (B, T, E)``, ``key (B, S, kdim)``,
+    ``value (B, S, vdim)`` give ``out (B, T, E)`` and ``weights (B, T, S)`` (averaged over
+    heads) or ``(B, H, T, S)``. With ``batch_first=False`` the first two axes of inputs and
+    output are swapped; unbatched inputs ``(T, E)`` are accepted as well. Each head dots
+    vectors of width Dh = E / H, so the scores are scaled by ``1 / √Dh``.
 
-    Boolean masks follow PyTorch's module: ``True`` means the query may **not** attend.
-    ``key_padding_mask`` is ``(B, S)``; ``attn_mask`` is ``(L, S)`` or ``(B*H, L, S)``.
+    ``key_padding_mask`` is ``(B, S)``; ``attn_mask`` is ``(T, S)`` or ``(B*H, T, S)``. In
+    both, as in PyTorch's module, a boolean ``True`` means *may not attend* (the opposite
+    of :func:`~qkv_lib.scaled_dot_product_attention`). A float mask is added to the scores:
+    ``0`` keeps a key, ``-inf`` hides it.
     """
 
     def __init__(
@@ -64,7 +68,7 @@ class MultiHeadAttention(nn.Module):
         self.batch_first = batch_first
         factory = {"device": device, "dtype": dtype}
         self.qkv = QKVProjection(embed_dim, embed_dim, kdim=kdim, vdim=vdim, bias=bias, **factory)
-        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias, **factory)  # W_o
+        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias, **factory)  # weight = W_oᵀ
         self.kdim, self.vdim = self.qkv.kdim, self.qkv.vdim
 
     def forward(
@@ -92,34 +96,35 @@ class MultiHeadAttention(nn.Module):
                 f"value {_validate.shape_of(value)}"
             )
         if not batched:
-            query, key, value = query[None], key[None], value[None]  # (1, L, E) ...
+            query, key, value = query[None], key[None], value[None]  # (1, T, E) ...
             if key_padding_mask is not None and isinstance(key_padding_mask, Tensor):
                 key_padding_mask = key_padding_mask[None]  # (1, S)
         elif not self.batch_first:
-            query, key, value = (t.transpose(0, 1) for t in (query, key, value))  # (B, L, E) ...
+            query, key, value = (t.transpose(0, 1) for t in (query, key, value))  # (B, T, E) ...
         self._check_sizes(query, key, value)
-        B, L, S = query.size(0), query.size(1), key.size(1)
+        B, T, S = query.size(0), query.size(1), key.size(1)
 
-        mask = self._combined_mask(key_padding_mask, attn_mask, is_causal, B, L, S, query)
-        q, k, v = self.qkv(query, key, value)  # (B, L, E), (B, S, E), (B, S, E)
-        q = split_heads(q, self.num_heads)  # (B, H, L, Dh)
+        mask = self._combined_mask(key_padding_mask, attn_mask, is_causal, B, T, S, query)
+        q, k, v = self.qkv(query, key, value)  # (B, T, E), (B, S, E), (B, S, E)
+        q = split_heads(q, self.num_heads)  # (B, H, T, Dh)
         k = split_heads(k, self.num_heads)  # (B, H, S, Dh)
         v = split_heads(v, self.num_heads)  # (B, H, S, Dh)
-        heads, weights = scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, H, L, Dh)
-        out = self.out_proj(merge_heads(heads))  # (B, L, E)
+        # Default scale 1/√Dh: the width of q and k in each head.
+        heads, weights = scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, H, T, Dh)
+        out = self.out_proj(merge_heads(heads))  # (B, T, E)
 
         if not batched:
-            out, weights = out[0], weights[0]  # (L, E), (H, L, S)
+            out, weights = out[0], weights[0]  # (T, E), (H, T, S)
         elif not self.batch_first:
-            out = out.transpose(0, 1)  # (L, B, E)
+            out = out.transpose(0, 1)  # (T, B, E)
         if not need_weights:
             return out, None
         if average_attn_weights:
-            weights = weights.mean(dim=-3)  # (B, L, S)
+            weights = weights.mean(dim=-3)  # (B, T, S)
         return out, weights
 
     def _check_sizes(self, query: Tensor, key: Tensor, value: Tensor) -> None:
-        """Check batch-first ``(B, L, E)``, ``(B, S, kdim)``, ``(B, S, vdim)`` against the layer."""
+        """Check batch-first ``(B, T, E)``, ``(B, S, kdim)``, ``(B, S, vdim)`` against the layer."""
         shapes = {
             n: _validate.shape_of(t) for n, t in (("query", query), ("key", key), ("value", value))
         }
@@ -151,26 +156,26 @@ class MultiHeadAttention(nn.Module):
         attn_mask: Tensor | None,
         is_causal: bool,
         B: int,
-        L: int,
+        T: int,
         S: int,
         query: Tensor,
     ) -> Tensor | None:
-        """Merge the module's masks into one additive ``(B, H, L, S)`` mask (or ``None``)."""
+        """Merge the module's masks into one additive ``(B, H, T, S)`` mask (or ``None``)."""
         H, dtype = self.num_heads, query.dtype
         if attn_mask is None and is_causal:
-            attn_mask = ~causal_mask(L, S, device=query.device)  # (L, S), True = may not attend
+            attn_mask = ~causal_mask(T, S, device=query.device)  # (T, S), True = may not attend
         mask = None
         if attn_mask is not None:
             _validate.tensor("attn_mask", attn_mask, ndim=(2, 3), floating=False)
             expected, describe = (
-                ((L, S), "(L, S)") if attn_mask.dim() == 2 else ((B * H, L, S), "(B*H, L, S)")
+                ((T, S), "(T, S)") if attn_mask.dim() == 2 else ((B * H, T, S), "(B*H, T, S)")
             )
             _validate.mask(
                 "attn_mask", attn_mask, expected, describe=describe, allow_broadcast=False
             )
             mask = self._additive(attn_mask, dtype)
             if attn_mask.dim() == 3:
-                mask = mask.view(B, H, L, S)
+                mask = mask.view(B, H, T, S)
         if key_padding_mask is not None:
             _validate.mask(
                 "key_padding_mask",
@@ -192,8 +197,9 @@ class MultiHeadAttention(nn.Module):
     def from_torch(cls, module: nn.MultiheadAttention) -> MultiHeadAttention:
         """A copy of ``module`` with the same weights, so it computes the same numbers.
 
-        ``in_proj_weight`` stacks ``[W_q; W_k; W_v]`` (each ``(E, E)``, PyTorch's ``(out, in)``
-        layout); when ``kdim`` or ``vdim`` differ from ``embed_dim`` PyTorch keeps
+        ``in_proj_weight`` stacks the three stored weights ``[W_qᵀ; W_kᵀ; W_vᵀ]`` (each
+        ``(E, E)`` in nn.Linear's ``(out, in)`` layout), so its first E rows are
+        ``q_proj.weight``; when ``kdim`` or ``vdim`` differ from ``embed_dim`` PyTorch keeps
         ``q_proj_weight``, ``k_proj_weight`` and ``v_proj_weight`` instead.
         """
         if not isinstance(module, nn.MultiheadAttention):
@@ -221,14 +227,18 @@ class MultiHeadAttention(nn.Module):
             dtype=reference.dtype,
         )
         if module._qkv_same_embed_dim:
-            w_q, w_k, w_v = module.in_proj_weight.chunk(3)  # each (E, E)
+            q_weight, k_weight, v_weight = module.in_proj_weight.chunk(3)  # each (E, E)
         else:
-            w_q, w_k, w_v = module.q_proj_weight, module.k_proj_weight, module.v_proj_weight
+            q_weight, k_weight, v_weight = (
+                module.q_proj_weight,
+                module.k_proj_weight,
+                module.v_proj_weight,
+            )
         with torch.no_grad():
             for linear, weight in (
-                (ours.qkv.q_proj, w_q),
-                (ours.qkv.k_proj, w_k),
-                (ours.qkv.v_proj, w_v),
+                (ours.qkv.q_proj, q_weight),
+                (ours.qkv.k_proj, k_weight),
+                (ours.qkv.v_proj, v_weight),
                 (ours.out_proj, reference),
             ):
                 linear.weight.copy_(weight)

@@ -4,8 +4,10 @@ Taught in chapter 2 (where Q, K and V come from) and chapter 3 (the projection p
 
     Q = X_q W_q + b_q        K = X_kv W_k + b_k        V = X_kv W_v + b_v
 
-``nn.Linear`` stores the transposed matrix: ``q_proj.weight`` has shape
-``(attention_dim, input_dim)`` and computes ``X @ q_proj.weight.T``.
+W_q is the ``(input_dim, attention_dim)`` matrix applied on the right, ``x @ W_q`` (in the
+course's letters (E, d_k)). ``nn.Linear`` stores its transpose: ``q_proj.weight`` is W_qᵀ,
+of shape ``(attention_dim, input_dim)``, and the layer computes
+``x @ q_proj.weight.T + q_proj.bias``. The same holds for W_k and W_v.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ __all__ = ["QKVProjection"]
 class QKVProjection(nn.Module):
     """Project a query source and a key/value source into queries, keys and values.
 
-    ``query (..., L, input_dim)``, ``key (..., S, kdim)`` and ``value (..., S, vdim)`` give
-    ``q (..., L, attention_dim)``, ``k (..., S, attention_dim)`` and ``v (..., S, attention_dim)``.
+    ``query (..., T, input_dim)``, ``key (..., S, kdim)`` and ``value (..., S, vdim)`` give
+    ``q (..., T, attention_dim)``, ``k (..., S, attention_dim)`` and ``v (..., S, attention_dim)``.
 
     ``key`` defaults to ``query`` and ``value`` to ``key``: called with one tensor it is
     self-attention; called with a second sequence as ``key`` it is cross-attention.
@@ -45,9 +47,10 @@ class QKVProjection(nn.Module):
         self.kdim = input_dim if kdim is None else _validate.positive_int("kdim", kdim)
         self.vdim = input_dim if vdim is None else _validate.positive_int("vdim", vdim)
         factory = {"device": device, "dtype": dtype}
-        self.q_proj = nn.Linear(self.input_dim, attention_dim, bias=bias, **factory)  # W_q
-        self.k_proj = nn.Linear(self.kdim, attention_dim, bias=bias, **factory)  # W_k
-        self.v_proj = nn.Linear(self.vdim, attention_dim, bias=bias, **factory)  # W_v
+        # Each weight is the transpose of its matrix: q_proj.weight = W_qᵀ, and so on.
+        self.q_proj = nn.Linear(self.input_dim, attention_dim, bias=bias, **factory)
+        self.k_proj = nn.Linear(self.kdim, attention_dim, bias=bias, **factory)
+        self.v_proj = nn.Linear(self.vdim, attention_dim, bias=bias, **factory)
 
     def forward(
         self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None
@@ -62,7 +65,7 @@ class QKVProjection(nn.Module):
                 "key and value must have the same positions (all dimensions but the last), "
                 f"got key {_validate.shape_of(key)} and value {_validate.shape_of(value)}"
             )
-        q = self.q_proj(query)  # (..., L, attention_dim)
+        q = self.q_proj(query)  # (..., T, attention_dim)
         k = self.k_proj(key)  # (..., S, attention_dim)
         v = self.v_proj(value)  # (..., S, attention_dim)
         return q, k, v

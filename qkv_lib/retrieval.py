@@ -4,7 +4,9 @@ Taught in chapter 1, Q, K and V as retrieval. A Python dict returns the value wh
 matches the query exactly; attention instead scores the query against *every* key, turns the
 scores into weights with a softmax, and returns the weighted mix of *all* values.
 
-Shapes: E key/query dim, S number of keys (= number of values), Dv value dim, L queries.
+Shapes: E the width of the query and of each key (in chapter 1 the keys are the embeddings
+themselves, so this is also d_k, the width the scale uses), S number of keys (= number of
+values), Dv value dim, T queries.
 """
 
 from __future__ import annotations
@@ -44,16 +46,18 @@ def soft_lookup(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Look up ``query`` softly: score every key, softmax the scores, mix the values.
 
-    Shapes: query (E,) or (L, E); keys (S, E); values (S, Dv) (or (S,) for scalar values).
-    Returns ``(output, weights)`` with output (Dv,) or (L, Dv) and weights (S,) or (L, S).
+    Shapes: query (E,) or (T, E); keys (S, E); values (S, Dv) (or (S,) for scalar values).
+    Returns ``(output, weights)`` with output (Dv,) or (T, Dv) and weights (S,) or (T, S).
 
-    scores  = keys · query / (sqrt(E) * temperature)   # one score per key
-    weights = softmax(scores) over the S keys          # non-negative, sum to 1
-    output  = weights @ values                         # weighted mix of the values
+    scores  = keys · query / (sqrt(d_k) * temperature)   # one score per key
+    weights = softmax(scores) over the S keys            # non-negative, sum to 1
+    output  = weights @ values                           # weighted mix of the values
 
-    With ``temperature=1`` this is scaled dot-product attention for one query. A small
-    temperature sharpens the weights towards the best-matching key (an almost exact lookup);
-    a large one flattens them towards the plain average of the values.
+    d_k = ``query.shape[-1]`` is the width of the vectors being dotted; here d_k = E, because
+    the query and the keys are compared without projections. With ``temperature=1`` this is
+    scaled dot-product attention for one query. A small temperature sharpens the weights
+    towards the best-matching key (an almost exact lookup); a large one flattens them
+    towards the plain average of the values.
     """
     query = _validate.tensor("query", query)
     keys = _validate.tensor("keys", keys)
@@ -63,7 +67,7 @@ def soft_lookup(
     S, E = keys.shape
     if query.ndim not in (1, 2) or query.shape[-1] != E:
         raise ValueError(
-            f"query must have shape (E,) or (L, E) with E={E} to match keys {tuple(keys.shape)}; "
+            f"query must have shape (E,) or (T, E) with E={E} to match keys {tuple(keys.shape)}; "
             f"got shape {tuple(query.shape)}"
         )
     if values.ndim not in (1, 2) or values.shape[0] != S:
@@ -76,7 +80,8 @@ def soft_lookup(
     if not temperature > 0 or math.isinf(temperature):
         raise ValueError(f"temperature must be a positive finite number; got {temperature}")
 
-    scores = query @ keys.T / (math.sqrt(E) * temperature)  # (S,) or (L, S)
-    weights = torch.softmax(scores, dim=-1)  # (S,) or (L, S), sums to 1 over the keys
-    output = weights @ values  # (Dv,) or (L, Dv)
+    d_k = query.shape[-1]  # = E: the width of the vectors being dotted
+    scores = query @ keys.T / (math.sqrt(d_k) * temperature)  # (S,) or (T, S)
+    weights = torch.softmax(scores, dim=-1)  # (S,) or (T, S), sums to 1 over the keys
+    output = weights @ values  # (Dv,) or (T, Dv)
     return output, weights

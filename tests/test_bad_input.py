@@ -30,10 +30,10 @@ CASES = [
         ["value", "at least 2", "(5,)"],
     ),
     (
-        "sdpa-E-mismatch",
+        "sdpa-d_k-mismatch",
         lambda: sdpa(q, torch.randn(2, 5, 7), v),
         ValueError,
-        ["query", "key", "(2, 3, 8)", "(2, 5, 7)", "E"],
+        ["query", "key", "(2, 3, 8)", "(2, 5, 7)", "d_k"],
     ),
     (
         "sdpa-S-mismatch",
@@ -57,7 +57,7 @@ CASES = [
         "sdpa-mask-shape",
         lambda: sdpa(q, k, v, attn_mask=torch.ones(5, 3, dtype=torch.bool)),
         ValueError,
-        ["attn_mask", "(..., L, S)", "(2, 3, 5)", "(5, 3)"],
+        ["attn_mask", "(..., T, S)", "(2, 3, 5)", "(5, 3)"],
     ),
     (
         "sdpa-mask-dtype",
@@ -98,7 +98,7 @@ CASES = [
         ValueError,
         ["x", "at least 3", "(3, 4)"],
     ),
-    ("causal-L", lambda: qkv.causal_mask(0), ValueError, ["L", "positive"]),
+    ("causal-T", lambda: qkv.causal_mask(0), ValueError, ["T must be positive"]),
     ("causal-S-type", lambda: qkv.causal_mask(3, 2.5), TypeError, ["S", "float"]),
     ("padding-lengths", lambda: qkv.key_padding_mask([3, 7], S=5), ValueError, ["length", "S = 5"]),
     (
@@ -179,13 +179,13 @@ CASES = [
         "mha-attn-shape",
         lambda: mha(x12, mem12, attn_mask=torch.zeros(5, 3, dtype=torch.bool)),
         ValueError,
-        ["attn_mask", "(L, S) = (3, 5)", "(5, 3)"],
+        ["attn_mask", "(T, S) = (3, 5)", "(5, 3)"],
     ),
     (
         "mha-attn-3d",
         lambda: mha(x12, mem12, attn_mask=torch.zeros(2, 3, 5, dtype=torch.bool)),
         ValueError,
-        ["attn_mask", "(B*H, L, S) = (6, 3, 5)", "(2, 3, 5)"],
+        ["attn_mask", "(B*H, T, S) = (6, 3, 5)", "(2, 3, 5)"],
     ),
     (
         "mha-attn-dtype",

@@ -17,7 +17,7 @@ def _combos():
 
 def test_example_has_the_documented_shapes():
     Q, K, V = ex.flow_example()
-    assert Q.shape == (4, 4) and K.shape == (4, 4) and V.shape == (4, 2)  # (L,d_k) (S,d_k) (S,Dv)
+    assert Q.shape == (4, 4) and K.shape == (4, 4) and V.shape == (4, 2)  # (T,d_k) (S,d_k) (S,Dv)
     assert len(ex.TOKENS) == Q.shape[0] == K.shape[0]
 
 
@@ -59,6 +59,6 @@ def test_masks_hide_the_right_keys():
 
 
 def test_scaling_spreads_the_weights():
-    sharp = ex.flow_steps(False, "none")["weights"].max(-1).values  # (L,)
-    spread = ex.flow_steps(True, "none")["weights"].max(-1).values  # (L,)
+    sharp = ex.flow_steps(False, "none")["weights"].max(-1).values  # (T,)
+    spread = ex.flow_steps(True, "none")["weights"].max(-1).values  # (T,)
     assert (spread < sharp).all()

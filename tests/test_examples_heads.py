@@ -37,7 +37,7 @@ def test_example_has_the_documented_shapes():
 @pytest.mark.parametrize("num_heads", hd.HEAD_CHOICES)
 def test_head_weights_match_a_computation_by_hand_and_pytorch(num_heads):
     weights = ex.head_weights(num_heads)
-    assert weights.shape == (num_heads, 6, 6)  # (H, L, S)
+    assert weights.shape == (num_heads, 6, 6)  # (H, T, S)
     torch.testing.assert_close(weights, _by_hand(num_heads))
     torch.testing.assert_close(weights.sum(-1), torch.ones(num_heads, 6))
     x, _ = ex.heads_example()
@@ -64,21 +64,21 @@ def test_building_the_example_leaves_the_global_rng_alone():
 
 
 def test_the_six_heads_do_their_jobs():
-    best = ex.head_weights(6).argmax(dim=-1).tolist()  # (H, L): each query's favourite key
+    best = ex.head_weights(6).argmax(dim=-1).tolist()  # (H, T): each query's favourite key
     assert best[0] == [0, 0, 1, 2, 3, 4]  # previous token (the first token: itself)
     assert best[1] == [0, 1, 2, 3, 4, 5]  # the token itself
     assert best[2] == [1, 2, 3, 4, 5, 5]  # next token (the last token: itself)
     assert best[3] == [0] * 6  # the first token
     assert best[5] == [2] * 6  # the verb, "sat"
-    nouns = ex.head_weights(6)[4]  # (L, S): "cat" and "mat" share the weight
+    nouns = ex.head_weights(6)[4]  # (T, S): "cat" and "mat" share the weight
     torch.testing.assert_close(nouns[:, 1], nouns[:, 5])
     assert (nouns[:, 1] > 0.45).all()
     assert len(ex.HEAD_JOBS) == 6
 
 
 def test_one_head_blurs_what_six_heads_keep_apart():
-    one = ex.head_weights(1)[0]  # (L, S)
-    six = ex.head_weights(6)  # (H, L, S)
+    one = ex.head_weights(1)[0]  # (T, S)
+    six = ex.head_weights(6)  # (H, T, S)
     assert len({tuple(m.argmax(-1).tolist()) for m in six}) == 6  # six different patterns
     assert one.argmax(-1).tolist() == [0, 1, 2, 3, 4, 5]  # one head: mostly "itself"
 

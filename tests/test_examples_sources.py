@@ -55,12 +55,12 @@ def test_toy_data_copies_cannot_change_the_explorer():
 @pytest.mark.parametrize(("query_source", "kv_source", "projections"), COMBOS)
 def test_source_attention_shapes_and_values(query_source, kv_source, projections):
     a = ex.source_attention(query_source, kv_source, projections)
-    L, S = LENGTHS[query_source], LENGTHS[kv_source]
+    T, S = LENGTHS[query_source], LENGTHS[kv_source]
     width = ex.ATTENTION_DIM if projections else ex.EMBED_DIM
-    assert a.q.shape == (L, width) and a.k.shape == (S, width) and a.v.shape == (S, width)
-    assert a.weights.shape == a.scores.shape == (L, S)
-    assert a.out.shape == (L, width)
-    assert len(a.query_tokens) == L and len(a.key_tokens) == S
+    assert a.q.shape == (T, width) and a.k.shape == (S, width) and a.v.shape == (S, width)
+    assert a.weights.shape == a.scores.shape == (T, S)
+    assert a.out.shape == (T, width)
+    assert len(a.query_tokens) == T and len(a.key_tokens) == S
     seqs = ex.toy_sequences()
     torch.testing.assert_close(a.x_q, seqs[query_source])
     torch.testing.assert_close(a.x_kv, seqs[kv_source])
@@ -73,7 +73,7 @@ def test_source_attention_shapes_and_values(query_source, kv_source, projections
     torch.testing.assert_close(a.v, v)
     torch.testing.assert_close(a.scores, q @ k.T / math.sqrt(width))
     torch.testing.assert_close(a.weights, torch.softmax(a.scores, dim=-1))
-    torch.testing.assert_close(a.weights.sum(dim=-1), torch.ones(L))
+    torch.testing.assert_close(a.weights.sum(dim=-1), torch.ones(T))
     torch.testing.assert_close(a.out, a.weights @ v)
 
 
@@ -96,7 +96,7 @@ def test_cross_attention_matches_the_library_layer():
         ):
             target.weight.zero_()
             target.weight[: ex.ATTENTION_DIM] = factor * source.weight
-        _, weights = layer(seqs["decoder"], seqs["encoder"])  # (L, S)
+        _, weights = layer(seqs["decoder"], seqs["encoder"])  # (T, S)
     torch.testing.assert_close(weights, a.weights)
 
 

@@ -64,7 +64,8 @@ def test_inputs_have_distinct_sizes(exercise):
     sizes = list(inputs.sizes.values())
     assert len(set(sizes)) == len(sizes), inputs.sizes
     tensors = [a for a in inputs.args if isinstance(a, torch.Tensor)]
-    assert all(a.dtype in (torch.float64, torch.bool) for a in tensors)  # bool: a mask
+    # bool: a mask; int64: token ids or lengths
+    assert all(a.dtype in (torch.float64, torch.bool, torch.int64) for a in tensors)
     for shape in exercise.outputs:
         assert set(shape) <= set(inputs.sizes), (shape, inputs.sizes)
 

@@ -33,7 +33,7 @@ def scores(Q, K):
 
 
 def attention_with_K_Q(Q, K, V):
-    """Softmax of K Qᵀ: (B, S, L) @ (B, S, Dv) raises unless L == S, as on the probe inputs."""
+    """Softmax of K Qᵀ: (B, S, T) @ (B, S, Dv) raises unless T == S, as on the probe inputs."""
     return torch.softmax(K @ Q.mT / math.sqrt(Q.size(-1)), dim=-1) @ V
 
 
@@ -165,7 +165,7 @@ def test_the_probe_call_names_the_mistake_that_only_runs_there():
 def test_given_inputs_are_the_ones_the_answer_receives_and_judge_uses():
     exercise = EXERCISES["scores"]
     g = torch.Generator().manual_seed(0)
-    sizes = {"B": 3, "L": 4, "S": 7, "d_k": 2}
+    sizes = {"B": 3, "T": 4, "S": 7, "d_k": 2}
     Q, K = (torch.randn(3, n, 2, generator=g, dtype=torch.float64) for n in (4, 7))
     inputs = Inputs((Q, K), ("Q", "K"), sizes)
     observation = observe(exercise, scores, inputs)

@@ -33,6 +33,8 @@ EXERCISE_IDS = (
     "multi_head_attention",
     "causal_mask",
     "masked_attention",
+    "mha_padding_mask",
+    "matching_rule",
 )
 
 PARAMETERS = {
@@ -47,6 +49,8 @@ PARAMETERS = {
     "merge_heads": ("x",),
     "multi_head_attention": ("x_q", "x_kv", "W_q", "W_k", "W_v", "W_o", "num_heads"),
     "causal_mask": ("T",),
+    "mha_padding_mask": ("lengths", "S"),
+    "matching_rule": ("q_weight", "k_weight"),
 }
 
 # Every code of the specification: anything else (e.g. a checker's own crash) is a bug.
@@ -76,6 +80,10 @@ SPEC_CODES = {
     "swapped-projections",
     "wrong-values",
     "swapped-outputs",
+    "off-by-one",
+    "lengths-not-broadcast",
+    "stored-transpose",
+    "rule-transposed",
 }
 
 # What a message must mention (any one of these, case-insensitive) to be actionable.
@@ -88,12 +96,12 @@ ACTIONABLE = {
     "mutates-input": ("in place", "in-place", "inplace", "modif", "mutat", "chang", "clone"),
     "missing-scale": ("√", "sqrt", "scal", "divid"),
     "wrong-scale": ("√", "sqrt", "scal", "divid"),
-    "transposed-scores": ("transpos", "kᵀ", "order", "swap", "(l, s)", "mt"),
+    "transposed-scores": ("transpos", "kᵀ", "order", "swap", "(t, s)", "mt"),
     "softmax-wrong-axis": ("axis", "dim", "key", "row"),
     "missing-softmax": ("softmax", "normali"),
     "query-from-wrong-source": ("x_q", "query", "queries"),
     "keys-values-from-wrong-source": ("x_kv", "key", "value"),
-    "transposed-weights": ("transpos", ".t", "d_in", "orientation"),
+    "transposed-weights": ("transpos", ".t", "(in, out)", "orientation"),
     "reshape-without-transpose": ("transpos", "permute", "axis", "axes", "head", "swap"),
     "missing-output-projection": ("w_o", "output projection", "out_proj", "project"),
     "mask-inverted": ("invert", "flip", "revers", "opposite", "above", "below", "future", "true"),
@@ -103,6 +111,10 @@ ACTIONABLE = {
     "mask-fill-zero": ("-inf", "exp(0)"),
     "masked-row-not-zero": ("zero output", "fully masked", "all masked"),
     "swapped-projections": ("w_k", "w_v", "w_q", "swap"),
+    "off-by-one": ("off by one", "too late", "too early"),
+    "lengths-not-broadcast": ("axis", "broadcast", "lengths[:, none]"),
+    "stored-transpose": ("transpose", "stored", "w_qᵀ"),
+    "rule-transposed": ("transpose", "order", "w_q comes first"),
     "wrong-values": ("differ", "max", "off by", "wrong entr"),
 }
 
@@ -167,6 +179,14 @@ def causal_mask_ref(T):
     return torch.tril(torch.ones(T, T, dtype=torch.bool))
 
 
+def mha_padding_mask_ref(lengths, S):
+    return torch.arange(S)[None, :] >= lengths[:, None]
+
+
+def matching_rule_ref(q_weight, k_weight):
+    return q_weight.T @ k_weight / math.sqrt(q_weight.size(0))
+
+
 REFERENCES = {
     "soft_lookup": soft_lookup_ref,
     "scores": scores_ref,
@@ -179,6 +199,8 @@ REFERENCES = {
     "causal_mask": causal_mask_ref,
     "cross_attention_qkv": cross_attention_qkv_ref,
     "masked_attention": masked_attention_ref,
+    "mha_padding_mask": mha_padding_mask_ref,
+    "matching_rule": matching_rule_ref,
 }
 
 
@@ -303,7 +325,7 @@ def soft_lookup_no_scale(query, keys, values):
     return weights @ values, weights
 
 
-def soft_lookup_divide_by_E(query, keys, values):
+def soft_lookup_divide_by_d_k(query, keys, values):
     weights = torch.softmax(keys @ query / query.size(-1), dim=-1)
     return weights @ values, weights
 
@@ -545,21 +567,22 @@ def test_known_mistake_gets_its_code(exercise_id, code, answer):
     "code, answer",
     [
         pytest.param("missing-scale", soft_lookup_no_scale, id="no-scale"),
-        pytest.param("wrong-scale", soft_lookup_divide_by_E, id="divide-by-E"),
+        pytest.param("wrong-scale", soft_lookup_divide_by_d_k, id="divide-by-d_k"),
         pytest.param("missing-softmax", soft_lookup_no_softmax, id="no-softmax"),
     ],
 )
 def test_soft_lookup_common_mistakes(code, answer):
     """Not in the applicability table, which lists only swapped-outputs for soft_lookup.
 
-    The task says scores = keys @ query / √E and weights = softmax: forgetting either is the
-    likeliest chapter-1 mistake, and these codes exist, so they are expected here too.
+    The task says scores = keys @ query / √d_k (d_k = E here) and weights = softmax: forgetting
+    either is the likeliest chapter-1 mistake, and these codes exist, so they are expected here
+    too.
     """
     expect("soft_lookup", answer, code)
 
 
 def test_attention_with_transposed_scores_fails_inside_the_function():
-    """softmax(K Qᵀ) @ V raises (S, L) @ (S, Dv) inside the learner's function.
+    """softmax(K Qᵀ) @ V raises (S, T) @ (S, Dv) inside the learner's function.
 
     The specification leaves it to the checker: naming the mistake is best, and a translated
     matmul error that says what to transpose is acceptable.
@@ -701,19 +724,19 @@ def mha_sdpa(x_q, x_kv, W_q, W_k, W_v, W_o, num_heads):
 
 
 def mha_einsum(x_q, x_kv, W_q, W_k, W_v, W_o, num_heads):
-    B, L, E = x_q.shape
+    B, T, E = x_q.shape
     Dh = E // num_heads
-    q = torch.einsum("ble,ef->blf", x_q, W_q).view(B, L, num_heads, Dh)
+    q = torch.einsum("ble,ef->blf", x_q, W_q).view(B, T, num_heads, Dh)
     k = torch.einsum("bse,ef->bsf", x_kv, W_k).view(B, -1, num_heads, Dh)
     v = torch.einsum("bse,ef->bsf", x_kv, W_v).view(B, -1, num_heads, Dh)
     weights = torch.einsum("blhd,bshd->bhls", q, k).div(Dh**0.5).softmax(dim=-1)
-    out = torch.einsum("bhls,bshd->blhd", weights, v).reshape(B, L, E)
+    out = torch.einsum("bhls,bshd->blhd", weights, v).reshape(B, T, E)
     return out @ W_o
 
 
 def mha_output_projection_per_head(x_q, x_kv, W_q, W_k, W_v, W_o, num_heads):
     Q, K, V = (split_heads_ref(x @ W, num_heads) for x, W in ((x_q, W_q), (x_kv, W_k), (x_kv, W_v)))
-    heads = attention_ref(Q, K, V)  # (B, H, L, Dh)
+    heads = attention_ref(Q, K, V)  # (B, H, T, Dh)
     Dh = heads.size(-1)
     return sum(heads[:, h] @ W_o[h * Dh : (h + 1) * Dh] for h in range(num_heads))
 
@@ -963,7 +986,7 @@ def _one_inf(result):
     return result
 
 
-NUMERIC = [e for e in EXERCISE_IDS if e != "causal_mask"]
+NUMERIC = [e for e in EXERCISE_IDS if e not in ("causal_mask", "mha_padding_mask")]  # bool out
 
 
 @pytest.mark.parametrize("exercise_id", NUMERIC)
@@ -1066,8 +1089,8 @@ def mha_without_merge(x_q, x_kv, W_q, W_k, W_v, W_o, num_heads):
 
 
 WRONG_SHAPES = [
-    ("scores", lambda Q, K: Q[0] @ K[0].mT / math.sqrt(Q.size(-1)), "L, S", "first-batch-only"),
-    ("attention", attention_returns_weights, "L, Dv", "returns-the-weights"),
+    ("scores", lambda Q, K: Q[0] @ K[0].mT / math.sqrt(Q.size(-1)), "T, S", "first-batch-only"),
+    ("attention", attention_returns_weights, "T, Dv", "returns-the-weights"),
     ("merge_heads", lambda x: x.transpose(1, 2), None, "no-reshape"),
     (
         "split_heads",
@@ -1162,7 +1185,7 @@ def test_sdpa_with_scale_one_is_a_missing_scale():
 
 
 def test_scores_of_the_transposed_shape_but_other_values_are_a_wrong_shape():
-    """(B, S, L) alone does not make K Qᵀ: zeros of that shape are not "transposed-scores"."""
+    """(B, S, T) alone does not make K Qᵀ: zeros of that shape are not "transposed-scores"."""
 
     def scores(Q, K):
         return torch.zeros(Q.size(0), K.size(1), Q.size(1), dtype=Q.dtype)
@@ -1327,12 +1350,19 @@ def _matches_the_specification(exercise_id, args):
             and xd[-1] == wq[0] != xe[-1] == wk[0] == wv[0]  # the encoder has its own width
             and wq[1] == wk[1]
         )
+    if exercise_id == "mha_padding_mask":
+        lengths, S = args
+        full, short = int((lengths == S).sum()), int((lengths < S).sum())
+        return len(lengths) != S and full >= 2 and short == 1  # B != S: broadcasting shows
+    if exercise_id == "matching_rule":
+        q_weight, k_weight = shapes
+        return q_weight == k_weight and q_weight[0] != q_weight[1]  # (d_k, E), d_k != E
     raise AssertionError(exercise_id)
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISE_IDS)
 def test_checker_inputs_have_the_specified_sizes(exercise_id):
-    """B=2, L=3, S=5, d_k=8, Dv=6 (mask (B, L, S)); soft lookup E=4, S=5, Dv=3; heads E=24, H=4,
+    """B=2, T=3, S=5, d_k=8, Dv=6 (mask (B, T, S)); soft lookup E=4, S=5, Dv=3; heads E=24, H=4,
     Dh=6, T=3; cross-attention E=10, E_enc=7."""
     inputs = _recorded_inputs(exercise_id)
     assert any(_matches_the_specification(exercise_id, args) for args in inputs), [
@@ -1344,28 +1374,33 @@ def _distinct_axes(exercise_id, args):
     """The sizes of the axes a mistake could confuse are all different."""
     shapes = _shapes(args)
     if exercise_id in ("scores", "attention_weights", "attention"):
-        (B, L, d), (_, S, _) = shapes[:2]
-        sizes = [B, L, S, d] + ([shapes[2][-1]] if exercise_id == "attention" else [])
+        (B, T, d), (_, S, _) = shapes[:2]
+        sizes = [B, T, S, d] + ([shapes[2][-1]] if exercise_id == "attention" else [])
     elif exercise_id == "soft_lookup":
         (E,), (S, _), (_, Dv) = shapes
         sizes = [E, S, Dv]
     elif exercise_id == "project_qkv":
-        (B, L, d_in), (_, S, _), (_, d_k), _, (_, d_v) = shapes
-        sizes = [B, L, S, d_in, d_k] + ([d_v] if d_v != d_k else [])
+        (B, T, E), (_, S, _), (_, d_k), _, (_, d_v) = shapes
+        sizes = [B, T, S, E, d_k] + ([d_v] if d_v != d_k else [])
     elif exercise_id == "cross_attention_qkv":
-        (B, L, E), (_, S, E_enc), (_, d_k), _, (_, d_v) = shapes
-        sizes = [B, L, S, E, E_enc, d_k, d_v]
+        (B, T, E), (_, S, E_enc), (_, d_k), _, (_, d_v) = shapes
+        sizes = [B, T, S, E, E_enc, d_k, d_v]
     elif exercise_id == "masked_attention":
-        (B, L, d), (_, S, _), (_, _, d_v), _ = shapes
-        sizes = [B, L, S, d, d_v]
+        (B, T, d), (_, S, _), (_, _, d_v), _ = shapes
+        sizes = [B, T, S, d, d_v]
     elif exercise_id == "split_heads":
         (B, T, E), H = shapes
         sizes = [B, T, E, H, E // H]
     elif exercise_id == "merge_heads":
         sizes = list(shapes[0])
     elif exercise_id == "multi_head_attention":
-        (B, L, E), (_, S, _), *_, H = shapes
-        sizes = [B, L, S, E, E // H]
+        (B, T, E), (_, S, _), *_, H = shapes
+        sizes = [B, T, S, E, E // H]
+    elif exercise_id == "mha_padding_mask":
+        (B,), S = shapes
+        sizes = [B, S]
+    elif exercise_id == "matching_rule":
+        sizes = list(shapes[0])  # d_k, E
     else:
         return args[0] >= 3
     return len(set(sizes)) == len(sizes)
@@ -1379,9 +1414,11 @@ def test_checker_inputs_are_fixed_float64_with_distinct_sizes(exercise_id):
     second = _recorded_inputs(exercise_id)
     for args in first:
         for a in args:
-            if isinstance(a, torch.Tensor):  # the mask is bool, every other tensor float64
+            if isinstance(a, torch.Tensor):  # a mask is bool, lengths int64, the rest float64
                 mask = exercise_id == "masked_attention" and a is args[-1]
-                assert a.dtype == (torch.bool if mask else torch.float64), _shapes(args)
+                lengths = exercise_id == "mha_padding_mask"
+                dtype = torch.bool if mask else torch.int64 if lengths else torch.float64
+                assert a.dtype == dtype, _shapes(args)
     assert _distinct_axes(exercise_id, first[0]), _shapes(first[0])
     # the learner's seed does not change the inputs
     assert len(first) == len(second)

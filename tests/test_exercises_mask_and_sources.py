@@ -29,7 +29,7 @@ def expect(exercise_id, answer, code, *words):
 
 # ------------------------------------------------------------------------ masked_attention
 def scaled(Q, K):
-    return Q @ K.transpose(-2, -1) / math.sqrt(Q.size(-1))  # (B, L, S)
+    return Q @ K.transpose(-2, -1) / math.sqrt(Q.size(-1))  # (B, T, S)
 
 
 def masked_ref(Q, K, V, mask):
@@ -154,7 +154,7 @@ def test_the_checker_mask_has_causal_padding_and_fully_masked_rows():
     causal, padding = mask
     assert torch.equal(causal, torch.ones(3, 5, dtype=torch.bool).tril(2))
     assert not padding[:, 3:].any() and padding[:2, :3].all()
-    assert len({*Q.shape, *K.shape, *V.shape}) == 5  # B, L, S, d_k, Dv all distinct
+    assert len({*Q.shape, *K.shape, *V.shape}) == 5  # B, T, S, d_k, Dv all distinct
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,7 @@ def tiny_key(*extra_cells):
         ),
         nbformat.v4.new_code_cell(
             "def scores(Q, K):\n    # BEGIN SOLUTION\n    d_k = Q.shape[-1]\n"
-            "    out = (Q @ K.mT\n    )\n    return out / math.sqrt(d_k)  # (..., L, S)\n"
+            "    out = (Q @ K.mT\n    )\n    return out / math.sqrt(d_k)  # (..., T, S)\n"
             "    # END SOLUTION",
             metadata={"tags": ["qkv-exercise"], "qkv": {"exercise": "scores"}},
         ),
@@ -80,7 +80,7 @@ def test_the_secrets_leave_out_markup_options_and_lines_shown_elsewhere():
     assert secret_lines(tiny_key()) == [
         "The answer in words.",
         "out = (Q @ K.mT",
-        "return out / math.sqrt(d_k) # (..., L, S)",
+        "return out / math.sqrt(d_k) # (..., T, S)",
         "return out / math.sqrt(d_k)",
     ]
     copy_ = student_copy(tiny_key(), 4)
@@ -111,7 +111,7 @@ def chapter4_copy():
     return key, student_copy(key, 4)
 
 
-SECRET = "return weights @ V  # (..., L, Dv)"  # a line of chapter 4's solutions
+SECRET = "return weights @ V  # (..., T, Dv)"  # a line of chapter 4's solutions
 
 
 def plant(nb, where):

@@ -8,7 +8,7 @@ from torch import nn
 
 import qkv_lib as qkv
 
-B, L, S, E, H = 2, 3, 5, 12, 3
+B, T, S, E, H = 2, 3, 5, 12, 3
 KDIM, VDIM = 6, 10  # cross-attention: keys and values come from a sequence of another width
 
 MASKS = [
@@ -26,13 +26,13 @@ MASKS = [
 WEIGHT_MODES = [(False, True), (True, True), (True, False)]  # (need_weights, average)
 
 
-def make_masks(kind, L, S, dtype, seed=0):
+def make_masks(kind, T, S, dtype, seed=0):
     """Masks in the module convention (bool True = may NOT attend); no fully masked query."""
     g = torch.Generator().manual_seed(seed)
     padding = torch.tensor([[False] * S, [False] * (S - 2) + [True] * 2])  # (B, S)
-    attn_2d = torch.rand(L, S, generator=g) < 0.3
+    attn_2d = torch.rand(T, S, generator=g) < 0.3
     attn_2d[:, 0] = False
-    attn_3d = torch.rand(B * H, L, S, generator=g) < 0.3
+    attn_3d = torch.rand(B * H, T, S, generator=g) < 0.3
     attn_3d[..., 0] = False
 
     def to_float(mask):
@@ -49,7 +49,7 @@ def make_masks(kind, L, S, dtype, seed=0):
         "attn-float-3d": {"attn_mask": to_float(attn_3d)},
         "both-bool": {"key_padding_mask": padding, "attn_mask": attn_2d},
         "both-float": {"key_padding_mask": to_float(padding), "attn_mask": to_float(attn_3d)},
-        "causal": {"attn_mask": ~qkv.causal_mask(L, S), "is_causal": True},
+        "causal": {"attn_mask": ~qkv.causal_mask(T, S), "is_causal": True},
     }[kind]
 
 
@@ -66,9 +66,9 @@ def pair(batch_first, cross, bias, dtype, seed=0):
     return reference, qkv.MultiHeadAttention.from_torch(reference)
 
 
-def inputs(batch_first, cross, dtype, L=L, S=S, seed=1):
+def inputs(batch_first, cross, dtype, T=T, S=S, seed=1):
     g = torch.Generator().manual_seed(seed)
-    query = torch.randn(B, L, E, generator=g, dtype=dtype)
+    query = torch.randn(B, T, E, generator=g, dtype=dtype)
     if cross:
         key = torch.randn(B, S, KDIM, generator=g, dtype=dtype)
         value = torch.randn(B, S, VDIM, generator=g, dtype=dtype)
@@ -87,16 +87,16 @@ def inputs(batch_first, cross, dtype, L=L, S=S, seed=1):
 @pytest.mark.parametrize("batch_first", [True, False], ids=["batch_first", "seq_first"])
 def test_matches_torch(batch_first, cross, bias, need_weights, average, mask, dtype):
     reference, ours = pair(batch_first, cross, bias, dtype)
-    Lq, Sk = (L, S) if cross else (L, L)
+    Tq, Sk = (T, S) if cross else (T, T)
     query, key, value = inputs(batch_first, cross, dtype)
-    masks = make_masks(mask, Lq, Sk, dtype)
+    masks = make_masks(mask, Tq, Sk, dtype)
     kwargs = {"need_weights": need_weights, "average_attn_weights": average, **masks}
     expected_out, expected_w = reference(query, key, value, **kwargs)
     out, weights = ours(query, key, value, **kwargs)
     torch.testing.assert_close(out, expected_out)
     if need_weights:
         torch.testing.assert_close(weights, expected_w)
-        assert weights.shape == ((B, Lq, Sk) if average else (B, H, Lq, Sk))
+        assert weights.shape == ((B, Tq, Sk) if average else (B, H, Tq, Sk))
     else:
         assert weights is None and expected_w is None
 
@@ -135,18 +135,18 @@ def test_key_defaults_to_query_and_value_to_key():
 def test_is_causal_without_mask_builds_the_causal_mask():
     reference, ours = pair(True, cross=False, bias=True, dtype=torch.float64)
     x, _, _ = inputs(True, False, torch.float64)
-    expected = reference(x, x, x, attn_mask=~qkv.causal_mask(L), is_causal=True)
+    expected = reference(x, x, x, attn_mask=~qkv.causal_mask(T), is_causal=True)
     out, weights = ours(x, is_causal=True)
     torch.testing.assert_close(out, expected[0])
     torch.testing.assert_close(weights, expected[1])
-    assert torch.all(weights[:, ~qkv.causal_mask(L)] == 0)
+    assert torch.all(weights[:, ~qkv.causal_mask(T)] == 0)
 
 
 def test_fully_masked_query_outputs_the_output_bias():
     """Documented difference: torch's module gives NaN here, ours a zero attention output."""
     reference, ours = pair(True, cross=True, bias=True, dtype=torch.float64)
     query, key, value = inputs(True, True, torch.float64)
-    attn_mask = torch.zeros(L, S, dtype=torch.bool)
+    attn_mask = torch.zeros(T, S, dtype=torch.bool)
     attn_mask[1] = True  # query 1 may attend to nothing
     out, weights = ours(query, key, value, attn_mask=attn_mask)
     assert torch.all(weights[:, 1] == 0)
@@ -163,10 +163,10 @@ def test_to_torch_round_trip(cross, bias):
     query, key, value = inputs(True, cross, torch.float64)
     torch.testing.assert_close(back(query, key, value)[0], ours(query, key, value)[0])
     if not cross:
-        w_q, w_k, w_v = back.in_proj_weight.chunk(3)
-        torch.testing.assert_close(w_q, ours.qkv.q_proj.weight)
-        torch.testing.assert_close(w_k, ours.qkv.k_proj.weight)
-        torch.testing.assert_close(w_v, ours.qkv.v_proj.weight)
+        q_weight, k_weight, v_weight = back.in_proj_weight.chunk(3)  # W_qᵀ, W_kᵀ, W_vᵀ
+        torch.testing.assert_close(q_weight, ours.qkv.q_proj.weight)
+        torch.testing.assert_close(k_weight, ours.qkv.k_proj.weight)
+        torch.testing.assert_close(v_weight, ours.qkv.v_proj.weight)
 
 
 def test_from_torch_copies_rather_than_shares_parameters():

@@ -59,3 +59,26 @@ def test_every_exercise_appears_exactly_once_in_the_book():
         cells[i].metadata["qkv"]["exercise"] for _, cells, i in (p.values for p in exercise_cells())
     ]
     assert sorted(placed) == sorted(EXERCISES), placed
+
+
+@pytest.mark.parametrize("path", sorted(CHAPTERS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_every_chapter_sets_a_graded_exercise(path):
+    graded = [e.id for e in EXERCISES.values() if e.chapter == chapter_number(path)]
+    assert graded, f"{path.name} sets no exercise checked by qkv.check"
+
+
+@pytest.mark.parametrize("path,cells,index", list(exercise_cells()))
+def test_the_statement_is_an_exercise_directive_that_agrees_with_the_catalogue(path, cells, index):
+    """The markdown just above an exercise cell states it, as `{exercise}` with folded hints."""
+    exercise = EXERCISES[cells[index].metadata["qkv"]["exercise"]]
+    statement = next(c for c in reversed(cells[:index]) if c.cell_type == "markdown").source
+    label = f"ch{exercise.chapter:02d}-{exercise.id.replace('_', '-')}"
+    assert f"```{{exercise}} {exercise.title}\n:label: {label}\n" in statement, statement[:200]
+    assert f"`{exercise.id}(" in statement, "the statement names the function to complete"
+    stated = re.search(r"\*Difficulty: (\w+)\. Time: (\d+) minutes\.\*", statement)
+    assert stated, "the statement gives '*Difficulty: ... Time: N minutes.*'"
+    assert stated.groups() == (exercise.difficulty, str(exercise.minutes))
+    hints = statement.count("<details>")
+    assert hints >= 1 and hints == statement.count("</details>") == statement.count("<summary>")
+    directive = statement.split("```{exercise}", 1)[1]
+    assert directive.rstrip().endswith("```") and "<details>" in directive, "hints inside it"

@@ -15,9 +15,9 @@ from matplotlib.figure import Figure
 from qkv_lib import plotting
 
 
-def _weights(L: int = 3, S: int = 5) -> torch.Tensor:
-    scores = torch.randn(L, S, generator=torch.Generator().manual_seed(0))
-    return torch.softmax(scores, dim=-1)  # (L, S)
+def _weights(T: int = 3, S: int = 5) -> torch.Tensor:
+    scores = torch.randn(T, S, generator=torch.Generator().manual_seed(0))
+    return torch.softmax(scores, dim=-1)  # (T, S)
 
 
 def _assert_labelled(ax: Axes) -> None:
@@ -106,7 +106,7 @@ def test_heatmap_draws_into_given_axes_and_accepts_numpy():
         (torch.tensor([[float("nan"), 1.0]]), {}, ValueError, ["weights", "NaN"]),
         ([[0.5, 0.5]], {}, TypeError, ["weights", "list"]),
         (torch.full((2, 3), 1 / 3), {"key_labels": ["a"]}, ValueError, ["key_labels", "S=3"]),
-        (torch.full((2, 3), 1 / 3), {"query_labels": list("abc")}, ValueError, ["L=2"]),
+        (torch.full((2, 3), 1 / 3), {"query_labels": list("abc")}, ValueError, ["T=2"]),
         (torch.full((2, 3), 1 / 3), {"annotate": "yes"}, ValueError, ["annotate"]),
         (torch.full((2, 3), 1 / 3), {"ax": "not an axes"}, TypeError, ["ax"]),
     ],

@@ -11,7 +11,7 @@ from qkv_lib import plotting
 
 
 def _scores() -> torch.Tensor:
-    return torch.tensor([[2.0, -1.0, float("-inf")], [0.5, 4.0, -3.0]])  # (L, S) = (2, 3)
+    return torch.tensor([[2.0, -1.0, float("-inf")], [0.5, 4.0, -3.0]])  # (T, S) = (2, 3)
 
 
 # --- score_heatmap ------------------------------------------------------------------------
@@ -20,7 +20,7 @@ def _scores() -> torch.Tensor:
 def test_score_heatmap_is_diverging_symmetric_and_labelled():
     ax = plotting.score_heatmap(_scores(), title="scores")
     assert isinstance(ax, Axes)
-    assert ax.get_xlabel() == "key (S)" and ax.get_ylabel() == "query (L)"
+    assert ax.get_xlabel() == "key (S)" and ax.get_ylabel() == "query (T)"
     (image,) = ax.get_images()
     assert image.get_clim() == (-4.0, 4.0)  # the largest finite |score|
     assert image.get_cmap().name.startswith(plotting.SCORE_CMAP)

@@ -12,9 +12,9 @@ from matplotlib.figure import Figure
 from qkv_lib import plotting
 
 
-def _weights(H: int = 4, L: int = 3, S: int = 5) -> torch.Tensor:
+def _weights(H: int = 4, T: int = 3, S: int = 5) -> torch.Tensor:
     g = torch.Generator().manual_seed(0)
-    return torch.softmax(torch.randn(H, L, S, generator=g), dim=-1)  # (H, L, S)
+    return torch.softmax(torch.randn(H, T, S, generator=g), dim=-1)  # (H, T, S)
 
 
 def _texts(ax: Axes) -> list[str]:
@@ -33,7 +33,7 @@ def test_one_panel_per_head_in_a_grid():
         assert image.get_clim() == (0.0, 1.0)  # the course's fixed range
         assert image.get_cmap().name == plotting.HEATMAP_CMAP
         np.testing.assert_allclose(image.get_array(), w[h].numpy(), rtol=1e-6)
-        assert ax.get_xlabel() == "key (S)" and ax.get_ylabel() == "query (L)"
+        assert ax.get_xlabel() == "key (S)" and ax.get_ylabel() == "query (T)"
         assert _texts(ax) == [*"vwxyz", "a", "b", "c"]  # keys below, queries left
     colour_bar = fig.axes[-1]
     assert colour_bar.get_ylabel() == "attention weight" and colour_bar.get_xlabel()
@@ -80,7 +80,7 @@ def test_ncols_sets_the_grid():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"weights": torch.ones(3, 3)}, ValueError, r"\(H, L, S\)"),
+        ({"weights": torch.ones(3, 3)}, ValueError, r"\(H, T, S\)"),
         ({"weights": torch.full((2, 3, 3), 2.0)}, ValueError, "attention weights in"),
         ({"titles": ["only one"]}, ValueError, "titles has 1 entries"),
         ({"query_labels": ["a"]}, ValueError, "query_labels has 1 entries"),

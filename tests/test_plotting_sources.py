@@ -9,8 +9,8 @@ import torch
 from qkv_lib import plotting
 
 
-def _weights(L: int, S: int) -> torch.Tensor:
-    return torch.softmax(torch.arange(L * S, dtype=torch.float32).view(L, S) / 7, dim=-1)
+def _weights(T: int, S: int) -> torch.Tensor:
+    return torch.softmax(torch.arange(T * S, dtype=torch.float32).view(T, S) / 7, dim=-1)
 
 
 def test_panels_share_one_figure_range_and_colour_bar():
@@ -28,7 +28,7 @@ def test_panels_share_one_figure_range_and_colour_bar():
         np.testing.assert_allclose(ax.images[0].get_array(), weights.numpy(), rtol=1e-6)
         assert [t.get_text() for t in ax.get_yticklabels()] == list("abc")
         assert [t.get_text() for t in ax.get_xticklabels()] == list("xyz")
-        assert ax.get_xlabel() == "key (S)" and ax.get_ylabel() == "query (L)"
+        assert ax.get_xlabel() == "key (S)" and ax.get_ylabel() == "query (T)"
     assert "side_by_side_heatmaps" in plotting.__all__
 
 

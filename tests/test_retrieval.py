@@ -89,7 +89,7 @@ def test_soft_lookup_matches_the_written_formula(table):
 
 
 def test_soft_lookup_at_temperature_one_is_pytorch_sdpa(table):
-    queries = torch.randn(5, 2, generator=torch.Generator().manual_seed(0))  # (L, E)
+    queries = torch.randn(5, 2, generator=torch.Generator().manual_seed(0))  # (T, E)
     output, weights = soft_lookup(queries, table.keys, table.values)
     expected = F.scaled_dot_product_attention(queries, table.keys, table.values)
     assert output.shape == (5, 3) and weights.shape == (5, 4)

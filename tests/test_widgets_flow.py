@@ -62,7 +62,7 @@ def test_heatmaps_use_the_right_colour_ranges(explorer):
     (image,) = explorer.render(step="weights").axes[0].get_images()
     assert image.get_clim() == (0.0, 1.0)
     ax = explorer.render(step="output").axes[0]
-    assert ax.get_images()[0].get_array().shape == (4, 2)  # (L, Dv)
+    assert ax.get_images()[0].get_array().shape == (4, 2)  # (T, Dv)
     assert "Dv" in ax.get_xlabel()
 
 

@@ -48,7 +48,7 @@ def test_every_frame_renders_one_labelled_panel_per_head(explorer):
         for ax in fig.axes[:H]:
             (image,) = ax.get_images()
             assert image.get_clim() == (0.0, 1.0)
-            assert image.get_array().shape == (6, 6)  # (L, S)
+            assert image.get_array().shape == (6, 6)  # (T, S)
         texts = " ".join(t.get_text() for t in fig.texts)
         assert f"Dh = 12 / {H} = {12 // H}" in texts
         sizes.add(tuple(fig.get_size_inches()))

@@ -50,8 +50,8 @@ def test_every_frame_shows_its_shape_and_tokens(explorer, query_source, kv_sourc
     values = {"query_source": query_source, "kv_source": kv_source, "projections": projections}
     fig = explorer.render(**values)
     (ax,) = fig.axes
-    L, S = LENGTHS[query_source], LENGTHS[kv_source]
-    assert f"(L, S) = ({L}, {S})" in ax.get_title()
+    T, S = LENGTHS[query_source], LENGTHS[kv_source]
+    assert f"(T, S) = ({T}, {S})" in ax.get_title()
     assert ("self-attention" in ax.get_title()) == (query_source == kv_source)
     tokens = {"decoder": list(ex.DECODER_TOKENS), "encoder": list(ex.ENCODER_TOKENS)}
     assert [t.get_text() for t in ax.get_yticklabels()] == tokens[query_source]
@@ -59,8 +59,8 @@ def test_every_frame_shows_its_shape_and_tokens(explorer, query_source, kv_sourc
     assert query_source in ax.get_ylabel() and kv_source in ax.get_xlabel()
     panel = " ".join(t.get_text() for t in fig.texts)
     width = ex.ATTENTION_DIM if projections else ex.EMBED_DIM
-    assert f"= ({L}, {width})" in panel and f"= ({S}, {width})" in panel
-    assert f"= ({L}, {S})" in panel
+    assert f"= ({T}, {width})" in panel and f"= ({S}, {width})" in panel
+    assert f"= ({T}, {S})" in panel
     # the cell annotations are the weights the maths helper computes
     weights = ex.source_attention(query_source, kv_source, projections).weights
     shown = [float(t.get_text()) for t in ax.texts]
@@ -70,11 +70,11 @@ def test_every_frame_shows_its_shape_and_tokens(explorer, query_source, kv_sourc
 
 def test_alt_text_reflects_the_controls(explorer):
     text = explorer.alt_text()
-    assert "Q from the decoder (L = 3)" in text and "K and V from the encoder (S = 5)" in text
-    assert "(L, S) = (3, 5)" in text and "with learned projections" in text
+    assert "Q from the decoder (T = 3)" in text and "K and V from the encoder (S = 5)" in text
+    assert "(T, S) = (3, 5)" in text and "with learned projections" in text
     assert text.startswith("Cross-attention")
     reversed_ = explorer.alt_text(query_source="encoder", kv_source="decoder")
-    assert "(L, S) = (5, 3)" in reversed_ and "encoder asks the decoder" in reversed_
+    assert "(T, S) = (5, 3)" in reversed_ and "encoder asks the decoder" in reversed_
     raw = explorer.alt_text(query_source="encoder", kv_source="encoder", projections=False)
     assert "without projections" in raw and "Scores symmetric: yes" in raw
     assert "5 of 5 tokens give their largest weight to themselves" in raw

@@ -6,7 +6,7 @@ to a one-hot word (6 numbers). Hand-made W_q and W_k give the six heads of H = 6
 each) six recognisable jobs: look at the previous token, at the token itself, at the next
 token, at the first token, at the nouns, at the verb. Every weight stays fixed whatever H:
 only the cut of the E = 12 columns into heads changes.
-Shapes: T tokens (L = S = T, self-attention), E embed dim, H heads, Dh = E / H head dim.
+Shapes: T tokens (S = T: self-attention), E embed dim, H heads, Dh = E / H head dim.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def heads_layer(num_heads: int) -> MultiHeadAttention:
     """
     _, W_q, W_k, W_v, W_o = _example()
     layer = torch.nn.utils.skip_init(MultiHeadAttention, EMBED_DIM, num_heads, bias=False)
-    with torch.no_grad():  # nn.Linear stores (out, in): the transpose of x @ W's matrix
+    with torch.no_grad():  # nn.Linear stores the transpose: q_proj.weight = W_qᵀ, and so on
         layer.qkv.q_proj.weight.copy_(W_q.T)
         layer.qkv.k_proj.weight.copy_(W_k.T)
         layer.qkv.v_proj.weight.copy_(W_v.T)
@@ -110,7 +110,7 @@ def _head_weights(num_heads: int) -> Tensor:
 
 
 def head_weights(num_heads: int) -> Tensor:
-    """Every head's attention weights on the example, shape (H, L, S) = (H, 6, 6)."""
+    """Every head's attention weights on the example, shape (H, T, S) = (H, 6, 6)."""
     return _head_weights(num_heads).clone()
 
 

@@ -128,8 +128,9 @@ def match_scores(model: LookupModel) -> Tensor:
 
     Entry ``[i, j]`` is the score that a query for key token i gives a pair whose key is
     token j, leaving out the pair's value embedding: ``q_i · k_j / sqrt(Dh)`` with
-    ``q_i = W_q x_i + b_q`` and ``k_j = W_k x_j + b_k``, x the key embeddings. Shape
-    ``(H, n_keys, n_keys)``, one matrix per head. Computed without gradients.
+    ``q_i = x_i W_q + b_q`` and ``k_j = x_j W_k + b_k`` (row vectors, x the key embeddings;
+    the layer stores ``q_proj.weight`` = W_qᵀ). Shape ``(H, n_keys, n_keys)``, one matrix
+    per head. Computed without gradients.
     """
     if not isinstance(model, LookupModel):
         raise TypeError(f"model must be a LookupModel; got {type(model).__name__}")

@@ -4,7 +4,8 @@ Taught in chapter 3, the projection process. Four fixed tokens live in the plane
 ``W_q = scale_q · R(angle_q)`` and ``W_k = R(angle_k)`` are 2x2 matrices (d_k = 2), applied
 to row vectors as ``Q = X @ W_q`` and ``K = X @ W_k``. The score ``q_i · k_j`` equals
 ``x_i W_q W_kᵀ x_jᵀ``, so only the difference of the two angles (and the scale) changes it.
-Shapes: T number of tokens (= L = S: self-attention), E = d_k = 2.
+Shapes: T number of tokens (S = T: self-attention); here d_k = E = 2, a coincidence
+of the example.
 """
 
 from __future__ import annotations

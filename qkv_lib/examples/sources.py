@@ -4,7 +4,7 @@ Taught in chapter 2, where Q, K and V come from (self- and cross-attention). A 3
 "decoder" and a 5-token "encoder" have fixed embeddings of width E = 6; one fixed
 :class:`~qkv_lib.QKVProjection` maps them to queries and keys of width d_k = 4 and values of
 width Dv = 4. :func:`source_attention` runs attention with any choice of sources.
-Shapes: L query length, S key/value length, E embed dim, d_k query/key dim, Dv value dim.
+Shapes: T query length, S key/value length, E embed dim, d_k query/key dim, Dv value dim.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ __all__ = [
     "toy_sequences",
 ]
 
-#: The decoder's tokens (L = 3 when the decoder asks): a translation started so far.
+#: The decoder's tokens (T = 3 when the decoder asks): a translation started so far.
 DECODER_TOKENS: tuple[str, ...] = ("<s>", "le", "chat")
 #: The encoder's tokens (S = 5 when the encoder answers): the sentence being translated.
 ENCODER_TOKENS: tuple[str, ...] = ("the", "cat", "sat", "on", "mats")
@@ -86,16 +86,16 @@ class SourceAttention:
     query_source: str
     kv_source: str
     projections: bool
-    query_tokens: tuple[str, ...]  # L labels
+    query_tokens: tuple[str, ...]  # T labels
     key_tokens: tuple[str, ...]  # S labels
-    x_q: Tensor  # (L, E): the embeddings the queries are made from
+    x_q: Tensor  # (T, E): the embeddings the queries are made from
     x_kv: Tensor  # (S, E): the embeddings the keys and values are made from
-    q: Tensor  # (L, d_k)
+    q: Tensor  # (T, d_k)
     k: Tensor  # (S, d_k)
     v: Tensor  # (S, Dv)
-    scores: Tensor  # (L, S) = q kᵀ / √d_k
-    weights: Tensor  # (L, S), each row sums to 1
-    out: Tensor  # (L, Dv)
+    scores: Tensor  # (T, S) = q kᵀ / √d_k
+    weights: Tensor  # (T, S), each row sums to 1
+    out: Tensor  # (T, Dv)
 
     @property
     def is_self(self) -> bool:
@@ -137,14 +137,14 @@ def source_attention(
     decoder, encoder, projection = _toy_data()
     sequences = {"decoder": decoder, "encoder": encoder}
     tokens = {"decoder": DECODER_TOKENS, "encoder": ENCODER_TOKENS}
-    x_q, x_kv = sequences[query_source], sequences[kv_source]  # (L, E), (S, E)
+    x_q, x_kv = sequences[query_source], sequences[kv_source]  # (T, E), (S, E)
     with torch.no_grad():
         if projections:
-            q, k, v = projection(x_q, x_kv)  # (L, d_k), (S, d_k), (S, Dv)
+            q, k, v = projection(x_q, x_kv)  # (T, d_k), (S, d_k), (S, Dv)
         else:
-            q, k, v = x_q, x_kv, x_kv  # (L, E), (S, E), (S, E)
-        scores = q @ k.T / math.sqrt(q.shape[-1])  # (L, S)
-        out, weights = scaled_dot_product_attention(q, k, v)  # (L, Dv), (L, S)
+            q, k, v = x_q, x_kv, x_kv  # (T, E), (S, E), (S, E)
+        scores = q @ k.T / math.sqrt(q.shape[-1])  # (T, S)
+        out, weights = scaled_dot_product_attention(q, k, v)  # (T, Dv), (T, S)
     return SourceAttention(
         query_source=query_source,
         kv_source=kv_source,

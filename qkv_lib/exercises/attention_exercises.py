@@ -15,7 +15,7 @@ from torch import Tensor
 from .inputs import Inputs
 from .spec import Exercise, Mistake
 
-SIZES = {"B": 2, "L": 3, "S": 5, "d_k": 8, "Dv": 6}  # every size distinct, no square matrix
+SIZES = {"B": 2, "T": 3, "S": 5, "d_k": 8, "Dv": 6}  # every size distinct, no square matrix
 SCALES = {
     "sqrt": lambda d: 1 / math.sqrt(d),
     "none": lambda d: 1.0,
@@ -24,19 +24,19 @@ SCALES = {
 }
 
 
-def qkv_tensors(L: int = SIZES["L"], seed: int = 2024) -> tuple[Tensor, Tensor, Tensor]:
-    """Fixed float64 Q (B, L, d_k), K (B, S, d_k), V (B, S, Dv): the chapter 4 checkers' inputs."""
+def qkv_tensors(T: int = SIZES["T"], seed: int = 2024) -> tuple[Tensor, Tensor, Tensor]:
+    """Fixed float64 Q (B, T, d_k), K (B, S, d_k), V (B, S, Dv): the chapter 4 checkers' inputs."""
     g = torch.Generator().manual_seed(seed)
     B, S, d_k, Dv = SIZES["B"], SIZES["S"], SIZES["d_k"], SIZES["Dv"]
-    Q = torch.randn(B, L, d_k, generator=g, dtype=torch.float64)
+    Q = torch.randn(B, T, d_k, generator=g, dtype=torch.float64)
     K = torch.randn(B, S, d_k, generator=g, dtype=torch.float64)
     V = torch.randn(B, S, Dv, generator=g, dtype=torch.float64)
     return Q, K, V
 
 
-def _inputs(names: tuple[str, ...], L: int = SIZES["L"]) -> Inputs:
-    tensors = dict(zip(("Q", "K", "V"), qkv_tensors(L), strict=True))
-    sizes = SIZES if L == SIZES["L"] else {k: v for k, v in SIZES.items() if k != "L"}
+def _inputs(names: tuple[str, ...], T: int = SIZES["T"]) -> Inputs:
+    tensors = dict(zip(("Q", "K", "V"), qkv_tensors(T), strict=True))
+    sizes = SIZES if T == SIZES["T"] else {k: v for k, v in SIZES.items() if k != "T"}
     return Inputs(tuple(tensors[n] for n in names), names, sizes)
 
 
@@ -45,17 +45,17 @@ def _inputs(names: tuple[str, ...], L: int = SIZES["L"]) -> Inputs:
 
 def _scores(Q: Tensor, K: Tensor, *, scale: str = "sqrt", transpose: bool = False) -> Tensor:
     d_k = Q.shape[-1]
-    raw = K @ Q.transpose(-2, -1) if transpose else Q @ K.transpose(-2, -1)  # (B, L, S)
+    raw = K @ Q.transpose(-2, -1) if transpose else Q @ K.transpose(-2, -1)  # (B, T, S)
     return raw * SCALES[scale](d_k)
 
 
 def _weights(Q: Tensor, K: Tensor, *, dim: int = -1, softmax: bool = True, **scores) -> Tensor:
     s = _scores(Q, K, **scores)
-    return torch.softmax(s, dim=dim) if softmax else s  # (B, L, S)
+    return torch.softmax(s, dim=dim) if softmax else s  # (B, T, S)
 
 
 def _attention(Q: Tensor, K: Tensor, V: Tensor, **weights) -> Tensor:
-    return _weights(Q, K, **weights) @ V  # (B, L, Dv)
+    return _weights(Q, K, **weights) @ V  # (B, T, Dv)
 
 
 _MISSING_SCALE = (
@@ -66,7 +66,7 @@ OVER_D_K = "You divided by d_k; divide by its square root, √d_k, instead."
 TIMES = "You multiplied by √d_k; attention divides the scores by √d_k."
 _TRANSPOSED = (
     "You computed K Qᵀ, with one row per key. Compute Q Kᵀ (`Q @ K.transpose(-2, -1)`), so "
-    "that row i holds query i's scores over all the keys: shape (B, L, S)."
+    "that row i holds query i's scores over all the keys: shape (B, T, S)."
 )
 _WRONG_AXIS = (
     "Your softmax runs over the wrong axis ({axis}). Each query's weights over the keys must "
@@ -89,7 +89,7 @@ def _score_mistakes(make) -> tuple[Mistake, ...]:
 
 def _softmax_mistakes(make) -> tuple[Mistake, ...]:
     return (
-        Mistake("softmax-wrong-axis", _WRONG_AXIS.format(axis="the queries, L"), make(dim=-2)),
+        Mistake("softmax-wrong-axis", _WRONG_AXIS.format(axis="the queries, T"), make(dim=-2)),
         Mistake("softmax-wrong-axis", _WRONG_AXIS.format(axis="the batch, B"), make(dim=0)),
         Mistake("missing-softmax", _NO_SOFTMAX, make(softmax=False)),
         Mistake(
@@ -101,8 +101,8 @@ def _softmax_mistakes(make) -> tuple[Mistake, ...]:
 
 
 def _attention_hint(got: Tensor, want: Tensor, inputs: Inputs) -> str:
-    B, L, S = SIZES["B"], want.shape[-2], SIZES["S"]
-    if tuple(got.shape) == (B, L, S):
+    B, T, S = SIZES["B"], want.shape[-2], SIZES["S"]
+    if tuple(got.shape) == (B, T, S):
         return "That is the shape of the attention weights: multiply them by V."
     return ""
 
@@ -129,7 +129,7 @@ SCORES = Exercise(
     signature="fn(Q, K) -> scores",
     reference=_scores,
     inputs=partial(_inputs, ("Q", "K")),
-    outputs=(("B", "L", "S"),),
+    outputs=(("B", "T", "S"),),
     mistakes=_score_mistakes(lambda **kw: partial(_scores, **kw)),
 )
 
@@ -143,7 +143,7 @@ ATTENTION_WEIGHTS = Exercise(
     signature="fn(Q, K) -> weights",
     reference=_weights,
     inputs=partial(_inputs, ("Q", "K")),
-    outputs=(("B", "L", "S"),),
+    outputs=(("B", "T", "S"),),
     mistakes=_score_mistakes(lambda **kw: partial(_weights, **kw))
     + _softmax_mistakes(lambda **kw: partial(_weights, **kw)),
     hint=_weights_hint,
@@ -159,10 +159,10 @@ ATTENTION = Exercise(
     signature="fn(Q, K, V) -> output",
     reference=_attention,
     inputs=partial(_inputs, ("Q", "K", "V")),
-    outputs=(("B", "L", "Dv"),),
+    outputs=(("B", "T", "Dv"),),
     mistakes=_score_mistakes(lambda **kw: partial(_attention, **kw))
     + _softmax_mistakes(lambda **kw: partial(_attention, **kw)),
-    probe=partial(_inputs, ("Q", "K", "V"), L=SIZES["S"]),  # K Qᵀ @ V only runs when L == S
+    probe=partial(_inputs, ("Q", "K", "V"), T=SIZES["S"]),  # K Qᵀ @ V only runs when T == S
     hint=_attention_hint,
 )
 

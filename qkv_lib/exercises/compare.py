@@ -45,7 +45,7 @@ def matches(tensors: tuple[Tensor, ...], mistake: Mistake, inputs: Inputs) -> bo
     """True when the answer equals what ``mistake`` computes (some mistakes cannot run here)."""
     try:
         wrong = as_tuple(mistake.compute(*inputs.fresh()))
-    except RuntimeError:  # e.g. K Qᵀ @ V needs L == S: only the probe inputs can show it
+    except RuntimeError:  # e.g. K Qᵀ @ V needs T == S: only the probe inputs can show it
         return False
     return close(tensors, wrong)
 

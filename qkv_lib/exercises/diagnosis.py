@@ -132,7 +132,7 @@ def not_bool(c: Context) -> CheckResult | None:
     additive = mask.is_floating_point() and torch.isneginf(mask).any()
     return c.result(
         "wrong-type",
-        f"Return a bool tensor (True = may attend); yours has dtype {mask.dtype}. "
+        f"Return a bool tensor (True = {c.exercise.true_means}); yours has dtype {mask.dtype}. "
         + (
             "A float mask of 0 and -inf is the additive form of a mask, added to the scores."
             if additive

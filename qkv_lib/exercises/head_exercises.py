@@ -68,7 +68,7 @@ _MERGE_HINT = "First `.transpose(1, 2)` to (B, T, H, Dh), then `.reshape(B, T, H
 SPLIT_HEADS = Exercise(
     id="split_heads",
     chapter=5,
-    title="Split the embedding into heads",
+    title="Split the projections into heads",
     points=2,
     minutes=10,
     difficulty="medium",
@@ -100,13 +100,13 @@ MERGE_HEADS = Exercise(
 
 # --- multi-head attention ------------------------------------------------------------------
 
-MHA_SIZES = {"B": 2, "L": 3, "S": 5, "H": 4, "Dh": 6, "E": 24}
+MHA_SIZES = {"B": 2, "T": 3, "S": 5, "H": 4, "Dh": 6, "E": 24}
 
 
 def _mha_inputs() -> Inputs:
     g = torch.Generator().manual_seed(11)
-    B, L, S, E, H = (MHA_SIZES[k] for k in ("B", "L", "S", "E", "H"))
-    x_q = torch.randn(B, L, E, generator=g, dtype=torch.float64)
+    B, T, S, E, H = (MHA_SIZES[k] for k in ("B", "T", "S", "E", "H"))
+    x_q = torch.randn(B, T, E, generator=g, dtype=torch.float64)
     x_kv = torch.randn(B, S, E, generator=g, dtype=torch.float64)
     Ws = [torch.randn(E, E, generator=g, dtype=torch.float64) / math.sqrt(E) for _ in range(4)]
     names = ("x_q", "x_kv", "W_q", "W_k", "W_v", "W_o", "num_heads")
@@ -135,7 +135,7 @@ def _mha(
     W = {"q": W_q, "k": W_k, "v": W_v, "o": W_o}
     W = {k: (w.T if k in transpose else w) for k, w in W.items()}
     sources = {"q": x_q, "kv": x_kv}
-    q = _split(sources[q_from] @ W["q"], num_heads, bare=bare_split)  # (B, H, L, Dh)
+    q = _split(sources[q_from] @ W["q"], num_heads, bare=bare_split)  # (B, H, T, Dh)
     k = _split(sources[kv_from] @ W["k"], num_heads, bare=bare_split)  # (B, H, S, Dh)
     v = _split(sources[kv_from] @ W["v"], num_heads, bare=bare_split)  # (B, H, S, Dh)
     E, Dh = x_q.shape[-1], x_q.shape[-1] // num_heads
@@ -146,9 +146,9 @@ def _mha(
         "dh": 1 / Dh,
         "times": math.sqrt(Dh),
     }[scale]
-    scores = q @ k.transpose(-2, -1) * factor  # (B, H, L, S)
+    scores = q @ k.transpose(-2, -1) * factor  # (B, H, T, S)
     weights = torch.softmax(scores, dim=dim) if softmax else scores
-    merged = _merge(weights @ v, bare=bare_merge)  # (B, L, E)
+    merged = _merge(weights @ v, bare=bare_merge)  # (B, T, E)
     return merged @ W["o"] if out_proj else merged
 
 
@@ -174,7 +174,7 @@ MULTI_HEAD_ATTENTION = Exercise(
     signature="fn(x_q, x_kv, W_q, W_k, W_v, W_o, num_heads) -> output",
     reference=_mha,
     inputs=_mha_inputs,
-    outputs=(("B", "L", "E"),),
+    outputs=(("B", "T", "E"),),
     mistakes=(
         _mha_mistake(
             "missing-scale",
@@ -191,7 +191,7 @@ MULTI_HEAD_ATTENTION = Exercise(
         _mha_mistake("wrong-scale", "You multiplied by √Dh; divide by it instead.", scale="times"),
         _mha_mistake(
             "softmax-wrong-axis",
-            "Your softmax runs over the queries (L); take it over the keys, `dim=-1`.",
+            "Your softmax runs over the queries (T); take it over the keys, `dim=-1`.",
             dim=-2,
         ),
         _mha_mistake(

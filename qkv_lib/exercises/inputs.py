@@ -22,7 +22,7 @@ class Inputs:
 
     args: tuple
     names: tuple[str, ...]
-    sizes: dict[str, int]  # axis name -> size, all sizes distinct, e.g. {"B": 2, "L": 3}
+    sizes: dict[str, int]  # axis name -> size, all sizes distinct, e.g. {"B": 2, "T": 3}
 
     def fresh(self) -> tuple:
         """Copies of the arguments, so an answer that mutates them cannot spoil later runs."""

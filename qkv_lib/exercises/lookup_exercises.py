@@ -1,7 +1,9 @@
 """The first exercise: a soft dictionary lookup for one query, ``soft_lookup``.
 
 Set in chapter 1 (Q, K and V as retrieval): score every key against the query, scale by
-√E, softmax over the keys and mix the values; return ``(output, weights)``.
+√d_k (d_k = ``query.shape[-1]``; here d_k = E = 4, because the query and the keys are
+compared without projections), softmax over the keys and mix the values; return
+``(output, weights)``.
 """
 
 from __future__ import annotations
@@ -56,11 +58,12 @@ SOFT_LOOKUP = Exercise(
     mistakes=(
         Mistake(
             "missing-scale",
-            "Divide the scores by √E, the square root of the query's length, before the softmax.",
+            "Divide the scores by √d_k, the square root of the query's width (here d_k = E = "
+            "4), before the softmax.",
             partial(_lookup, scale="none"),
         ),
-        Mistake("wrong-scale", OVER_D_K.replace("d_k", "E"), partial(_lookup, scale="d_k")),
-        Mistake("wrong-scale", TIMES.replace("d_k", "E"), partial(_lookup, scale="times")),
+        Mistake("wrong-scale", OVER_D_K, partial(_lookup, scale="d_k")),
+        Mistake("wrong-scale", TIMES, partial(_lookup, scale="times")),
         Mistake(
             "missing-softmax",
             "Turn the scores into weights with a softmax over the keys before mixing the values.",

@@ -20,13 +20,13 @@ from .spec import Exercise, Mistake
 
 
 def _mask() -> Tensor:
-    L, S = SIZES["L"], SIZES["S"]
-    query = torch.arange(L).unsqueeze(-1)  # (L, 1)
+    T, S = SIZES["T"], SIZES["S"]
+    query = torch.arange(T).unsqueeze(-1)  # (T, 1)
     key = torch.arange(S)  # (S,)
-    causal = key <= query + (S - L)  # (L, S): query i sees the keys up to i + S - L
-    padding = (key < S - 2).expand(L, S).clone()  # (L, S): the last two keys are padding
+    causal = key <= query + (S - T)  # (T, S): query i sees the keys up to i + S - T
+    padding = (key < S - 2).expand(T, S).clone()  # (T, S): the last two keys are padding
     padding[-1] = False  # the last query is padding too: it may attend to nothing
-    return torch.stack([causal, padding])  # (B, L, S) with B = 2, True = may attend
+    return torch.stack([causal, padding])  # (B, T, S) with B = 2, True = may attend
 
 
 def _mask_inputs() -> Inputs:
@@ -35,14 +35,14 @@ def _mask_inputs() -> Inputs:
 
 def _masked(Q, K, V, mask, *, scale="sqrt", fill=float("-inf"), invert=False, after=False):
     allowed = ~mask if invert else mask
-    scores = Q @ K.transpose(-2, -1) * SCALES[scale](Q.shape[-1])  # (B, L, S)
+    scores = Q @ K.transpose(-2, -1) * SCALES[scale](Q.shape[-1])  # (B, T, S)
     if after:  # the mistake: hide the keys after the softmax, without renormalising
         weights = torch.softmax(scores, dim=-1).masked_fill(~allowed, 0.0)
     else:
         weights = torch.softmax(scores.masked_fill(~allowed, fill), dim=-1)
         if math.isinf(fill):
             weights = weights.nan_to_num(0.0)  # a fully masked query: 0 / 0 = NaN -> 0
-    return weights @ V  # (B, L, Dv)
+    return weights @ V  # (B, T, Dv)
 
 
 _INVERTED = (
@@ -73,7 +73,7 @@ def _mask_hint(got: Tensor, want: Tensor, inputs: Inputs) -> str:
     mask = inputs.args[-1]
     if got.shape != want.shape or not isinstance(mask, Tensor):
         return ""
-    blocked = ~mask.bool().expand(*want.shape[:-1], mask.shape[-1]).any(-1)  # (B, L)
+    blocked = ~mask.bool().expand(*want.shape[:-1], mask.shape[-1]).any(-1)  # (B, T)
     if not blocked.any():
         return ""
     b, q = (int(i) for i in blocked.nonzero()[0])
@@ -101,7 +101,7 @@ MASKED_ATTENTION = Exercise(
     signature="fn(Q, K, V, mask) -> output",
     reference=_masked,
     inputs=_mask_inputs,
-    outputs=(("B", "L", "Dv"),),
+    outputs=(("B", "T", "Dv"),),
     mistakes=(
         Mistake("mask-inverted", _INVERTED, partial(_masked, invert=True)),
         Mistake("mask-after-softmax", _AFTER, partial(_masked, after=True)),

@@ -1,6 +1,6 @@
 """The wording the checkers share: shapes with named axes, which output, differences, hints.
 
-Shapes are described with the course's axis names (B, L, S, d_k, ...; chapters 1, 3, 4, 5):
+Shapes are described with the course's axis names (B, T, S, d_k, ...; chapters 1, 3, 4, 5):
 the checker's inputs use a distinct size for every axis, so a size can be read back as the
 axis it belongs to.
 """
@@ -17,12 +17,12 @@ from .spec import Exercise
 
 
 def axes(names: Sequence[str]) -> str:
-    """``("B", "L", "S")`` -> ``"(B, L, S)"``."""
+    """``("B", "T", "S")`` -> ``"(B, T, S)"``."""
     return "(" + ", ".join(names) + ")"
 
 
 def describe(shape: Sequence[int], sizes: Mapping[str, int]) -> str:
-    """``(2, 5, 3)`` -> ``"(2, 5, 3) = (B, S, L)"`` when every size names one axis."""
+    """``(2, 5, 3)`` -> ``"(2, 5, 3) = (B, S, T)"`` when every size names one axis."""
     by_size = {size: name for name, size in sizes.items()}
     numbers = "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
     if shape and all(d in by_size for d in shape):

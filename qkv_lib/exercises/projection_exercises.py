@@ -1,7 +1,7 @@
 """The exercise on where Q, K and V come from: ``project_qkv``.
 
 Set in chapter 3 (the projection process): queries from ``x_q``, keys and values from
-``x_kv``, each through its own (d_in, d_out) matrix. Chapter 5's multi-head attention
+``x_kv``, each through its own (in, out) matrix, ``x @ W``. Chapter 5's multi-head attention
 reuses the texts on sources and transposed weights below.
 """
 
@@ -15,21 +15,21 @@ from torch import Tensor
 from .inputs import Inputs
 from .spec import Exercise, Mistake
 
-PROJECT_SIZES = {"B": 2, "L": 3, "S": 5, "d_in": 10, "d_k": 8, "Dv": 6}
-PROBE_SIZES = {"B": 2, "L": 3, "S": 5, "d": 7}  # square W's: only here does x @ W.T run
+PROJECT_SIZES = {"B": 2, "T": 3, "S": 5, "E": 10, "d_k": 8, "Dv": 6}
+PROBE_SIZES = {"B": 2, "T": 3, "S": 5, "d": 7}  # square W's: only here does x @ W.T run
 
 
 def _project_inputs(sizes: dict[str, int] = PROJECT_SIZES) -> Inputs:
     g = torch.Generator().manual_seed(31)
-    B, L, S = sizes["B"], sizes["L"], sizes["S"]
-    d_in = sizes.get("d_in", sizes.get("d"))
-    d_k, Dv = sizes.get("d_k", d_in), sizes.get("Dv", d_in)
+    B, T, S = sizes["B"], sizes["T"], sizes["S"]
+    E = sizes.get("E", sizes.get("d"))
+    d_k, Dv = sizes.get("d_k", E), sizes.get("Dv", E)
     args = (
-        torch.randn(B, L, d_in, generator=g, dtype=torch.float64),  # x_q
-        torch.randn(B, S, d_in, generator=g, dtype=torch.float64),  # x_kv
-        torch.randn(d_in, d_k, generator=g, dtype=torch.float64),  # W_q
-        torch.randn(d_in, d_k, generator=g, dtype=torch.float64),  # W_k
-        torch.randn(d_in, Dv, generator=g, dtype=torch.float64),  # W_v
+        torch.randn(B, T, E, generator=g, dtype=torch.float64),  # x_q
+        torch.randn(B, S, E, generator=g, dtype=torch.float64),  # x_kv
+        torch.randn(E, d_k, generator=g, dtype=torch.float64),  # W_q
+        torch.randn(E, d_k, generator=g, dtype=torch.float64),  # W_k
+        torch.randn(E, Dv, generator=g, dtype=torch.float64),  # W_v
     )
     return Inputs(args, ("x_q", "x_kv", "W_q", "W_k", "W_v"), sizes)
 
@@ -53,8 +53,9 @@ KV_SOURCE = (
     "K = x_kv @ W_k and V = x_kv @ W_v (in self-attention x_q and x_kv are the same tensor)."
 )
 TRANSPOSED_W = (
-    "These W's are (d_in, d_out) matrices, so multiply `x @ W` directly. `x @ W.T` is what "
-    "nn.Linear does with its own (out, in) weight, not with these."
+    "These W's are (in, out) matrices applied on the right, so multiply `x @ W` directly. "
+    "`x @ W.T` is what nn.Linear does with its stored `weight`, the (out, in) transpose, "
+    "not with these."
 )
 
 PROJECT_QKV = Exercise(
@@ -67,7 +68,7 @@ PROJECT_QKV = Exercise(
     signature="fn(x_q, x_kv, W_q, W_k, W_v) -> (Q, K, V)",
     reference=_project,
     inputs=_project_inputs,
-    outputs=(("B", "L", "d_k"), ("B", "S", "d_k"), ("B", "S", "Dv")),
+    outputs=(("B", "T", "d_k"), ("B", "S", "d_k"), ("B", "S", "Dv")),
     mistakes=(
         Mistake("query-from-wrong-source", Q_SOURCE, partial(_project, q_from="kv")),
         Mistake("keys-values-from-wrong-source", KV_SOURCE, partial(_project, kv_from="q")),

@@ -1,10 +1,10 @@
 """The exercise on cross-attention's sources: ``cross_attention_qkv``.
 
 Set in chapter 2 (where Q, K and V come from): a decoder of width E makes the queries, an
-encoder of another width E_enc makes the keys and values, each through its own (d_in, d_out)
-matrix. The widths differ, so most wrong sources raise a shape error on the checker's inputs;
-the probe inputs, where every width is the same, let those mistakes run and be named, and
-any other failed product is explained from its operands' names and shapes.
+encoder of another width E_enc makes the keys and values, each through its own (in, out)
+matrix, ``x @ W``. The widths differ, so most wrong sources raise a shape error on the
+checker's inputs; the probe inputs, where every width is the same, let those mistakes run and
+be named, and any other failed product is explained from its operands' names and shapes.
 """
 
 from __future__ import annotations
@@ -15,19 +15,20 @@ import torch
 from torch import Tensor
 
 from .inputs import Inputs
+from .projection_exercises import TRANSPOSED_W
 from .spec import Exercise, Mistake
 
-CROSS_SIZES = {"B": 2, "L": 3, "S": 5, "E": 10, "E_enc": 7, "d_k": 8, "Dv": 6}
-PROBE_SIZES = {"B": 2, "L": 3, "S": 5, "d": 4}  # every width d: any source or matrix runs
+CROSS_SIZES = {"B": 2, "T": 3, "S": 5, "E": 10, "E_enc": 7, "d_k": 8, "Dv": 6}
+PROBE_SIZES = {"B": 2, "T": 3, "S": 5, "d": 4}  # every width d: any source or matrix runs
 
 
 def _cross_inputs(sizes: dict[str, int] = CROSS_SIZES) -> Inputs:
     g = torch.Generator().manual_seed(47)
-    B, L, S, d = sizes["B"], sizes["L"], sizes["S"], sizes.get("d")
+    B, T, S, d = sizes["B"], sizes["T"], sizes["S"], sizes.get("d")
     E, E_enc = sizes.get("E", d), sizes.get("E_enc", d)
     d_k, Dv = sizes.get("d_k", d), sizes.get("Dv", d)
     args = (
-        torch.randn(B, L, E, generator=g, dtype=torch.float64),  # x_dec
+        torch.randn(B, T, E, generator=g, dtype=torch.float64),  # x_dec
         torch.randn(B, S, E_enc, generator=g, dtype=torch.float64),  # x_enc
         torch.randn(E, d_k, generator=g, dtype=torch.float64),  # W_q
         torch.randn(E_enc, d_k, generator=g, dtype=torch.float64),  # W_k
@@ -46,7 +47,7 @@ def _cross(x_dec, x_enc, W_q, W_k, W_v, *, q_from="dec", kv_from="enc", swap="",
         return x @ (W.T if transpose else W)
 
     q_src, kv_src = sources[q_from], sources[kv_from]
-    return proj(q_src, W["q"]), proj(kv_src, W["k"]), proj(kv_src, W["v"])  # (B, L/S/S, ...)
+    return proj(q_src, W["q"]), proj(kv_src, W["k"]), proj(kv_src, W["v"])  # (B, T/S/S, ...)
 
 
 _Q_SOURCE = (
@@ -67,10 +68,6 @@ _SWAPPED_KV = (
 _SWAPPED_QK = (
     "Your Q and K are made with each other's matrix: the queries come from W_q, the keys from W_k."
 )
-_TRANSPOSED_W = (
-    "These W's are (d_in, d_out) matrices, so multiply `x @ W` directly. `x @ W.T` is what "
-    "nn.Linear does with its own (out, in) weight, not with these."
-)
 
 _MISTAKES = (
     Mistake("query-from-wrong-source", _Q_SOURCE, partial(_cross, q_from="enc")),
@@ -78,7 +75,7 @@ _MISTAKES = (
     Mistake("query-from-wrong-source", _BOTH_SOURCES, partial(_cross, q_from="enc", kv_from="dec")),
     Mistake("swapped-projections", _SWAPPED_KV, partial(_cross, swap="kv")),
     Mistake("swapped-projections", _SWAPPED_QK, partial(_cross, swap="qk")),
-    Mistake("transposed-weights", _TRANSPOSED_W, partial(_cross, transpose=True)),
+    Mistake("transposed-weights", TRANSPOSED_W, partial(_cross, transpose=True)),
 )
 
 
@@ -92,7 +89,7 @@ CROSS_ATTENTION_QKV = Exercise(
     signature="fn(x_dec, x_enc, W_q, W_k, W_v) -> (Q, K, V)",
     reference=_cross,
     inputs=_cross_inputs,
-    outputs=(("B", "L", "d_k"), ("B", "S", "d_k"), ("B", "S", "Dv")),
+    outputs=(("B", "T", "d_k"), ("B", "S", "d_k"), ("B", "S", "Dv")),
     mistakes=_MISTAKES,
     probe=partial(_cross_inputs, PROBE_SIZES),
 )

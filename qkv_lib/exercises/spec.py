@@ -31,7 +31,7 @@ class Mistake:
 class Exercise:
     """One exercise: its catalogue entry plus everything the checker needs to diagnose answers.
 
-    ``outputs`` names the axes of each returned tensor, e.g. ``(("B", "L", "S"),)`` for one
+    ``outputs`` names the axes of each returned tensor, e.g. ``(("B", "T", "S"),)`` for one
     tensor or three entries for ``project_qkv``'s ``(Q, K, V)``. ``probe`` is a second set of
     inputs with coinciding sizes, used only when an answer raises on the main inputs: some
     mistakes (``x @ W.T``) only run when a matrix is square.
@@ -50,6 +50,8 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = field(default=(), repr=False)
     probe: Callable[[], Inputs] | None = field(default=None, repr=False)
     dtype: str = field(default="float", repr=False)  # "float" or "bool"
+    #: What True means in a bool output, for the "return a bool tensor" message.
+    true_means: str = field(default="may attend", repr=False)
     hint: Callable[[Tensor, Tensor, Inputs], str] | None = field(default=None, repr=False)
     #: Names a mistake from the matrix product that failed, when no probe can run it.
     failed_matmul: Callable[[MatmulRecord, Inputs], Mistake | None] | None = field(

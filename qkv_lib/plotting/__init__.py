@@ -4,14 +4,15 @@ Every helper takes ``ax=None`` (a new pyplot figure is made when it is None), la
 axes and returns the Axes; none calls ``plt.show()``. The families, and where they are used:
 
 * :mod:`.style`     the Okabe–Ito palette, the colour maps and ``COURSE_STYLE`` (every chapter)
-* :mod:`.heatmaps`  attention weights (L, S), from chapter 1 on; panels side by side
+* :mod:`.heatmaps`  attention weights (T, S), from chapter 1 on; panels side by side
   (chapter 2); raw scores before the softmax (chapters 4 and 7); one map per head (chapter 5)
 * :mod:`.vectors`   2-D vectors as arrows, keys and a query (chapter 1), projections (ch. 3)
 * :mod:`.curves`    one query's weights as bars (chapters 1 and 7), named curves (chapter 4),
   a training run's loss and accuracy (chapter 7)
+* :mod:`.scaling`   costs against a size on log-log axes, with a T² reference line (ch. 8)
 * :mod:`.render`    figures to reproducible SVG/PNG bytes, for the explorers (widgets)
 
-Shapes: L query length, S key/value length, H heads, N number of vectors.
+Shapes: T query length, S key/value length, H heads, N number of vectors.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from .curves import bar_weights, line_plot, training_curves
 from .heatmaps import attention_heatmap, head_heatmaps, score_heatmap, side_by_side_heatmaps
 from .render import figure_to_png, figure_to_svg, gzipped_size
+from .scaling import scaling_plot
 from .style import COURSE_STYLE, CYCLE, HEATMAP_CMAP, OKABE_ITO, SCORE_CMAP, course_style
 from .vectors import vectors_2d
 
@@ -36,6 +38,7 @@ __all__ = [
     "gzipped_size",
     "head_heatmaps",
     "line_plot",
+    "scaling_plot",
     "score_heatmap",
     "side_by_side_heatmaps",
     "training_curves",

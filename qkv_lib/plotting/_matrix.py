@@ -1,4 +1,4 @@
-"""One routine that draws an (L, S) matrix as a heatmap, shared by every heatmap (private).
+"""One routine that draws a (T, S) matrix as a heatmap, shared by every heatmap (private).
 
 Queries down the y-axis, keys along the x-axis, no frame; the colour map, its range, masked
 cells, cell text and colour bar are parameters. First used in chapter 1 (attention weights).
@@ -22,11 +22,11 @@ WEIGHT_LABEL = "attention weight"
 
 
 def as_matrix(x: object, name: str) -> torch.Tensor:
-    """``x`` as a float64 tensor, or a ValueError unless it is 2-D, (L, S)."""
+    """``x`` as a float64 tensor, or a ValueError unless it is 2-D, (T, S)."""
     m = as_tensor(x, name)
     if m.ndim != 2:
         raise ValueError(
-            f"{name} must be 2-D with shape (L, S) = (queries, keys); got shape {tuple(m.shape)}"
+            f"{name} must be 2-D with shape (T, S) = (queries, keys); got shape {tuple(m.shape)}"
         )
     return m
 
@@ -41,7 +41,7 @@ def _name_rows_and_columns(
     if not as_text:
         ax.set_xticks(range(len(key_labels)), key_labels)
         ax.set_yticks(range(len(query_labels)), query_labels)
-        label_axes(ax, "key (S)", "query (L)")
+        label_axes(ax, "key (S)", "query (T)")
         ax.tick_params(length=0)
         return
     ax.set_xticks([])
@@ -54,7 +54,7 @@ def _name_rows_and_columns(
     size = mpl.rcParams["font.size"]
     widest = max((len(name) for name in query_labels), default=1)
     ax.set_xlabel("key (S)", labelpad=size + 6)  # below the key names
-    ax.set_ylabel("query (L)", labelpad=0.6 * size * widest + 6)
+    ax.set_ylabel("query (T)", labelpad=0.6 * size * widest + 6)
 
 
 def matrix_heatmap(
@@ -73,15 +73,15 @@ def matrix_heatmap(
     masked: str | None = None,
     names_as_text: bool = False,
 ) -> Axes:
-    """Draw ``values`` (L, S) as an image, queries down the y-axis, keys along the x-axis.
+    """Draw ``values`` (T, S) as an image, queries down the y-axis, keys along the x-axis.
 
     ``cmap`` on the colour range [vmin, vmax]; with ``masked`` (a colour), entries that are
     not finite are drawn in it. ``annotate``: True writes ``cell_text(value)`` = (text,
-    colour) in each cell, False never, "auto" when L * S <= 64. A colour bar named
+    colour) in each cell, False never, "auto" when T * S <= 64. A colour bar named
     ``colorbar_label`` unless that is None. No frame, no tick marks.
     """
-    L, S = values.shape
-    ylabels = check_labels(query_labels, L, "query_labels", "L")
+    T, S = values.shape
+    ylabels = check_labels(query_labels, T, "query_labels", "T")
     xlabels = check_labels(key_labels, S, "key_labels", "S")
     if annotate not in (True, False, "auto"):
         raise ValueError(f'annotate must be True, False or "auto"; got {annotate!r}')
@@ -97,8 +97,8 @@ def matrix_heatmap(
         ax.spines[side].set_visible(False)
     if title is not None:
         ax.set_title(title)
-    if annotate is True or (annotate == "auto" and L * S <= 64):
-        for i in range(L):
+    if annotate is True or (annotate == "auto" and T * S <= 64):
+        for i in range(T):
             for j in range(S):
                 text, colour = cell_text(values[i, j].item())
                 ax.text(j, i, text, ha="center", va="center", color=colour, fontsize=8)

@@ -1,9 +1,9 @@
 """Heatmaps of attention matrices: queries down the y-axis, keys along the x-axis.
 
-``attention_heatmap`` draws weights (L, S) on the fixed range 0..1 (chapter 1 on);
+``attention_heatmap`` draws weights (T, S) on the fixed range 0..1 (chapter 1 on);
 ``side_by_side_heatmaps`` compares several in one row (chapter 2); ``score_heatmap`` draws
 the raw scores before the softmax on a diverging, symmetric range (chapter 4);
-``head_heatmaps`` draws one map per head (H, L, S) in a grid (chapter 5). All of them draw
+``head_heatmaps`` draws one map per head (H, T, S) in a grid (chapter 5). All of them draw
 with one routine, ``_matrix.matrix_heatmap``.
 """
 
@@ -36,10 +36,10 @@ def attention_heatmap(
     annotate: bool | str = "auto",
     colorbar: bool = True,
 ) -> Axes:
-    """Draw attention weights (L, S) as a heatmap: queries on the y-axis, keys on the x-axis.
+    """Draw attention weights (T, S) as a heatmap: queries on the y-axis, keys on the x-axis.
 
     The colour range is fixed to 0..1 so heatmaps can be compared across figures.
-    ``annotate``: True writes each weight in its cell, False never, "auto" when L * S <= 64.
+    ``annotate``: True writes each weight in its cell, False never, "auto" when T * S <= 64.
     Raises ValueError unless ``weights`` is 2-D with values in [0, 1].
     """
     w = as_matrix(weights, "weights")
@@ -67,13 +67,13 @@ def score_heatmap(
     colorbar: bool = True,
     label: str = "score (not a weight)",
 ) -> Axes:
-    """Draw raw attention scores (L, S), before the softmax, as a diverging heatmap.
+    """Draw raw attention scores (T, S), before the softmax, as a diverging heatmap.
 
     Scores are not in 0..1, so the colour range is symmetric, [-limit, limit] (default: the
     largest finite |score|, or 1 when all are zero), with white at zero; pass the same
     ``limit`` to compare figures. Entries equal to ``-inf`` (masked out) are drawn grey and
     written "−∞". Queries on the y-axis, keys on the x-axis, as in :func:`attention_heatmap`.
-    ``annotate``: True, False or "auto" (when L * S <= 64); ``label`` names the colour bar.
+    ``annotate``: True, False or "auto" (when T * S <= 64); ``label`` names the colour bar.
     """
     s = as_matrix(scores, "scores")
     if torch.isnan(s).any() or torch.isposinf(s).any():
@@ -119,14 +119,14 @@ def side_by_side_heatmaps(
 ) -> list[Axes]:
     """Draw several attention maps in one row of a new figure, to compare them.
 
-    ``panels`` maps each panel's title to its weights (L, S) (the panels may differ in L
+    ``panels`` maps each panel's title to its weights (T, S) (the panels may differ in T
     and S; the labels, if given, must fit every panel). Each panel is an
     :func:`attention_heatmap` on the fixed 0..1 range; one colour bar serves them all.
     Returns the list of Axes, left to right.
     """
     if not isinstance(panels, Mapping) or not panels:
         raise TypeError(
-            "panels must be a non-empty dict {title: weights (L, S)}; "
+            "panels must be a non-empty dict {title: weights (T, S)}; "
             f"got {type(panels).__name__}"
         )
     n = len(panels)
@@ -165,7 +165,7 @@ def head_heatmaps(
     titles: Sequence[str] | None = None,
     bottom: float = 0.0,
 ) -> list[Axes]:
-    """Draw every head's attention map, weights (H, L, S), in a grid of equal panels.
+    """Draw every head's attention map, weights (H, T, S), in a grid of equal panels.
 
     Head ``h`` is panel ``h``, row-major, ``ncols`` to a row (fewer when H < ncols), titled
     ``titles[h]`` (default "head h"). Every panel follows :func:`attention_heatmap`: queries
@@ -178,12 +178,12 @@ def head_heatmaps(
     w = as_tensor(weights, "weights")
     if w.ndim != 3:
         raise ValueError(
-            "weights must be 3-D with shape (H, L, S) = (heads, queries, keys); "
+            "weights must be 3-D with shape (H, T, S) = (heads, queries, keys); "
             f"got shape {tuple(w.shape)}"
         )
     check_probabilities(w, "weights")
-    H, L, S = w.shape
-    ylabels = check_labels(query_labels, L, "query_labels", "L")
+    H, T, S = w.shape
+    ylabels = check_labels(query_labels, T, "query_labels", "T")
     xlabels = check_labels(key_labels, S, "key_labels", "S")
     if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
         raise ValueError(f"ncols must be a positive int; got {ncols!r}")

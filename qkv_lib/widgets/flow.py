@@ -2,7 +2,8 @@
 
 Taught in chapter 4, the simple attention flow. The numbers are those of
 :mod:`qkv_lib.examples.flow`; this module explains and draws each step.
-Shapes: L queries, S keys (L = S = 4 here), d_k key dim (4), Dv value dim (2).
+Shapes: T queries, S keys (T = S = 4 here), d_k the width of a query and a key (4),
+Dv value dim (2).
 """
 
 from __future__ import annotations

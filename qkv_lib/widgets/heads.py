@@ -3,7 +3,7 @@
 Taught in chapter 5, multi-head attention. The sentence and the weights are those of
 :mod:`qkv_lib.examples.heads`; the explorer keeps every weight fixed and changes only H,
 that is, how the E = 12 columns are cut into heads.
-Shapes: T tokens (L = S = T, self-attention), E embed dim, H heads, Dh = E / H head dim.
+Shapes: T tokens (S = T: self-attention), E embed dim, H heads, Dh = E / H head dim.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ def _heads(H: int) -> str:
 
 
 def draw_heads(num_heads: int = 6, query: int = 2) -> Figure:
-    """Chapter 5's figure: each head's (L, S) map in a grid, one query row outlined.
+    """Chapter 5's figure: each head's (T, S) map in a grid, one query row outlined.
 
     Pure function of (num_heads, query); the numbers come from :func:`head_weights`.
     The figure has the same size for every H, and the panels have the same size too.
     """
-    weights = head_weights(num_heads)  # (H, L, S)
+    weights = head_weights(num_heads)  # (H, T, S)
     H, _, S = weights.shape
     Dh = EMBED_DIM // num_heads
     fig = Figure(figsize=(10.2, 5.9), layout="none")
@@ -71,7 +71,7 @@ def draw_heads(num_heads: int = 6, query: int = 2) -> Figure:
 
 
 def _describe(num_heads: int, query: int) -> str:
-    weights = head_weights(num_heads)  # (H, L, S)
+    weights = head_weights(num_heads)  # (H, T, S)
     H, Dh = num_heads, EMBED_DIM // num_heads
     per_head = "; ".join(
         f"head {h}: "

@@ -2,7 +2,8 @@
 
 Taught in chapter 3, the projection process. The tokens and the rotations are those of
 :mod:`qkv_lib.examples.plane`; this module draws them.
-Shapes: T number of tokens (= L = S: self-attention), E = d_k = 2.
+Shapes: T number of tokens (S = T: self-attention); here d_k = E = 2, a coincidence
+of the example.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Chapter 1's explorer: turn a query among the toy keys and watch the soft lookup.
 
 Taught in chapter 1, Q, K and V as retrieval. Shapes: S number of keys, E key dim (2 here,
-so it can be drawn), Dv value dim.
+so it can be drawn; here d_k = E, so the scale √d_k is √2), Dv value dim.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def draw_query_lookup(angle: float = 45, temperature: float = 1.0) -> Figure:
         labels,
         ax=ax_weights,
         color=[colours[name] for name in labels],
-        title=f"weights = softmax(k·q / (√E·{temperature:g}))",
+        title=f"weights = softmax(k·q / (√d_k·{temperature:g}))",
     )
     ax_weights.set_yticks([0, 0.5, 1])
 

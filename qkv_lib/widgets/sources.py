@@ -2,7 +2,7 @@
 
 Taught in chapter 2, where Q, K and V come from (self- and cross-attention). The data are the
 two toy sequences of :mod:`qkv_lib.examples.sources`; this module draws them.
-Shapes: L query length, S key/value length, E embed dim, d_k query/key dim, Dv value dim.
+Shapes: T query length, S key/value length, E embed dim, d_k query/key dim, Dv value dim.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _shape(t: Tensor) -> str:
 
 def _kind(a: SourceAttention) -> str:
     if a.is_self:
-        return f"self-attention: one sequence, S = L = {a.weights.shape[0]}"
+        return f"self-attention: one sequence, S = T = {a.weights.shape[0]}"
     if a.query_source == "decoder":
         return "cross-attention: the decoder asks the encoder"
     return "cross-attention, reversed: the encoder asks the decoder"
@@ -37,33 +37,33 @@ def _shape_lines(a: SourceAttention) -> list[tuple[str, str]]:
     qs, kvs = a.query_source, a.kv_source
     if a.projections:
         made = [
-            (f"Q = X_q W_q               (L, d_k) = {_shape(a.q)}", qs),
+            (f"Q = X_q W_q               (T, d_k) = {_shape(a.q)}", qs),
             (f"K = X_kv W_k              (S, d_k) = {_shape(a.k)}", kvs),
             (f"V = X_kv W_v              (S, Dv)  = {_shape(a.v)}", kvs),
         ]
     else:
         made = [
-            (f"Q = X_q                   (L, E)   = {_shape(a.q)}", qs),
+            (f"Q = X_q                   (T, E)   = {_shape(a.q)}", qs),
             (f"K = X_kv                  (S, E)   = {_shape(a.k)}", kvs),
             (f"V = X_kv                  (S, E)   = {_shape(a.v)}", kvs),
         ]
     out_dim = "Dv" if a.projections else "E "
     lines = [
-        (f"X_q:  {qs} embeddings  (L, E)   = {_shape(a.x_q)}", qs),
+        (f"X_q:  {qs} embeddings  (T, E)   = {_shape(a.x_q)}", qs),
         (f"X_kv: {kvs} embeddings  (S, E)   = {_shape(a.x_kv)}", kvs),
         ("", ""),
         *made,
         ("", ""),
-        (f"weights                   (L, S)   = {_shape(a.weights)}", ""),
-        (f"output = weights V        (L, {out_dim})  = {_shape(a.out)}", ""),
+        (f"weights                   (T, S)   = {_shape(a.weights)}", ""),
+        (f"output = weights V        (T, {out_dim})  = {_shape(a.out)}", ""),
     ]
     if a.is_self:
-        L = a.weights.shape[0]
+        T = a.weights.shape[0]
         lines += [
             ("", ""),
             (f"scores symmetric: {'yes' if a.symmetric else 'no'}", ""),
             ("tokens whose top weight goes to", ""),
-            (f"themselves: {a.diagonal_wins} of {L}", ""),
+            (f"themselves: {a.diagonal_wins} of {T}", ""),
         ]
     return lines
 
@@ -71,12 +71,12 @@ def _shape_lines(a: SourceAttention) -> list[tuple[str, str]]:
 def draw_source_attention(
     query_source: str = "decoder", kv_source: str = "encoder", projections: bool = True
 ) -> Figure:
-    """Chapter 2's figure: the attention map (L, S) for the chosen sources, and every shape.
+    """Chapter 2's figure: the attention map (T, S) for the chosen sources, and every shape.
 
     Pure function of its controls; the numbers come from :func:`source_attention`.
     """
     a = source_attention(query_source, kv_source, projections)
-    L, S = a.weights.shape
+    T, S = a.weights.shape
 
     # A fixed layout (no layout engine): faster, and the panels never jump between frames.
     fig = Figure(figsize=(9.0, 3.9), layout="none")
@@ -89,8 +89,8 @@ def draw_source_attention(
         annotate=True,
         colorbar=False,
     )
-    ax.set_title(f"attention weights (L, S) = ({L}, {S})\n{_kind(a)}", fontsize=10)
-    ax.set_ylabel(f"query: {query_source} token (L = {L})", color=_COLOURS[query_source])
+    ax.set_title(f"attention weights (T, S) = ({T}, {S})\n{_kind(a)}", fontsize=10)
+    ax.set_ylabel(f"query: {query_source} token (T = {T})", color=_COLOURS[query_source])
     ax.set_xlabel(f"key and value: {kv_source} token (S = {S})", color=_COLOURS[kv_source])
     for label in ax.get_yticklabels():
         label.set_color(_COLOURS[query_source])
@@ -120,7 +120,7 @@ def _capitalised(text: str) -> str:
 
 def _describe(query_source: str, kv_source: str, projections: bool) -> str:
     a = source_attention(query_source, kv_source, projections)
-    L, S = a.weights.shape
+    T, S = a.weights.shape
     rows = "; ".join(
         f"{token}: "
         + ", ".join(f"{key} {w:.2f}" for key, w in zip(a.key_tokens, row.tolist(), strict=True))
@@ -128,14 +128,14 @@ def _describe(query_source: str, kv_source: str, projections: bool) -> str:
     )
     how = "with learned projections" if projections else "without projections (Q = K = V = X)"
     text = (
-        f"{_capitalised(_kind(a))}. Q from the {query_source} (L = {L}), K and V from the "
+        f"{_capitalised(_kind(a))}. Q from the {query_source} (T = {T}), K and V from the "
         f"{kv_source} (S = {S}), {how}. Q {_shape(a.q)}, K {_shape(a.k)}, V {_shape(a.v)}; "
-        f"attention weights (L, S) = ({L}, {S}), one row per query token: {rows}."
+        f"attention weights (T, S) = ({T}, {S}), one row per query token: {rows}."
     )
     if a.is_self:
         text += (
             f" Scores symmetric: {'yes' if a.symmetric else 'no'}. "
-            f"{a.diagonal_wins} of {L} tokens give their largest weight to themselves."
+            f"{a.diagonal_wins} of {T} tokens give their largest weight to themselves."
         )
     return text
 
@@ -147,7 +147,7 @@ def source_explorer(
 
     Controls (2 x 2 x 2 = 8 frames): the query source, the key/value source (``"decoder"``,
     3 tokens, or ``"encoder"``, 5 tokens) and whether the projections are applied; the
-    keyword arguments are the defaults. Shows the attention map with its shape (L, S) and
+    keyword arguments are the defaults. Shows the attention map with its shape (T, S) and
     the shapes of X_q, X_kv, Q, K, V, the weights and the output.
     """
     controls = (
@@ -168,7 +168,7 @@ def source_explorer(
         alt=_describe,
         caption=(
             "Choose which sequence gives the queries and which gives the keys and values. "
-            "The map has one row per query token (L) and one column per key token (S), and "
+            "The map has one row per query token (T) and one column per key token (S), and "
             "each row sums to 1; the panel on the right lists every shape. The embeddings "
             "and projections are fixed random stand-ins for trained ones, so read the shapes "
             "and the patterns, not which word gets the most weight."
