@@ -30,9 +30,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import attention, heads, masks, modules, projections, retrieval
+from . import attention, grouped, heads, kv_cache, masks, modules, projections, retrieval, rope
 from .attention import masked_softmax, scaled_dot_product_attention
+from .grouped import grouped_query_attention, repeat_kv_heads
 from .heads import merge_heads, split_heads
+from .kv_cache import KVCache, kv_cache_bytes
 from .masks import (
     additive_mask,
     causal_mask,
@@ -42,6 +44,7 @@ from .masks import (
 )
 from .modules import MultiHeadAttention
 from .projections import QKVProjection
+from .rope import rotary
 
 if TYPE_CHECKING:  # what static tools see; at run time these load on first use
     from . import examples, exercises, notebook, plotting, quiz, training, widgets
@@ -56,6 +59,7 @@ _LAZY_MODULES = ("examples", "exercises", "notebook", "plotting", "quiz", "train
 _LAZY_FUNCTIONS = {"check": "exercises", "setup_notebook": "notebook"}
 
 __all__ = [
+    "KVCache",
     "MultiHeadAttention",
     "QKVProjection",
     "additive_mask",
@@ -64,8 +68,12 @@ __all__ = [
     "check",
     "examples",
     "exercises",
+    "grouped",
+    "grouped_query_attention",
     "heads",
     "key_padding_mask",
+    "kv_cache",
+    "kv_cache_bytes",
     "masked_softmax",
     "masks",
     "merge_heads",
@@ -75,7 +83,10 @@ __all__ = [
     "plotting",
     "projections",
     "quiz",
+    "repeat_kv_heads",
     "retrieval",
+    "rope",
+    "rotary",
     "scaled_dot_product_attention",
     "sdpa_mask_from_mha",
     "setup_notebook",

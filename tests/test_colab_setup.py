@@ -95,7 +95,7 @@ def package_source(tmp_path):
 
 
 def test_every_copy_is_stamped_with_the_address_from_the_config(copies):
-    assert len(copies) == 7
+    assert len(copies) == 8
     for name, nb in copies.items():
         key = install_cell(nbformat.read(CHAPTERS / name, as_version=4)).source
         stamped = install_cell(nb).source

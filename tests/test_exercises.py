@@ -35,6 +35,8 @@ EXERCISE_IDS = (
     "masked_attention",
     "mha_padding_mask",
     "matching_rule",
+    "decode_step",
+    "grouped_query_attention",
 )
 
 PARAMETERS = {
@@ -51,6 +53,8 @@ PARAMETERS = {
     "causal_mask": ("T",),
     "mha_padding_mask": ("lengths", "S"),
     "matching_rule": ("q_weight", "k_weight"),
+    "decode_step": ("x_new", "W_q", "W_k", "W_v", "k_cache", "v_cache"),
+    "grouped_query_attention": ("q", "k", "v"),
 }
 
 # Every code of the specification: anything else (e.g. a checker's own crash) is a bug.
@@ -187,6 +191,17 @@ def matching_rule_ref(q_weight, k_weight):
     return q_weight.T @ k_weight / math.sqrt(q_weight.size(0))
 
 
+def decode_step_ref(x_new, W_q, W_k, W_v, k_cache, v_cache):
+    keys = torch.cat([k_cache, x_new @ W_k], dim=1)
+    values = torch.cat([v_cache, x_new @ W_v], dim=1)
+    return attention_ref(x_new @ W_q, keys, values), keys, values
+
+
+def grouped_query_attention_ref(q, k, v):
+    group = q.size(1) // k.size(1)
+    return attention_ref(q, k.repeat_interleave(group, 1), v.repeat_interleave(group, 1))
+
+
 REFERENCES = {
     "soft_lookup": soft_lookup_ref,
     "scores": scores_ref,
@@ -201,6 +216,8 @@ REFERENCES = {
     "masked_attention": masked_attention_ref,
     "mha_padding_mask": mha_padding_mask_ref,
     "matching_rule": matching_rule_ref,
+    "decode_step": decode_step_ref,
+    "grouped_query_attention": grouped_query_attention_ref,
 }
 
 
@@ -1357,6 +1374,10 @@ def _matches_the_specification(exercise_id, args):
     if exercise_id == "matching_rule":
         q_weight, k_weight = shapes
         return q_weight == k_weight and q_weight[0] != q_weight[1]  # (d_k, E), d_k != E
+    if exercise_id == "decode_step":  # B=2, E=7, d_k=3, Dv=6, S=4 cached tokens
+        return shapes == [(2, 1, 7), (7, 3), (7, 3), (7, 6), (2, 4, 3), (2, 4, 6)]
+    if exercise_id == "grouped_query_attention":  # B=2, H=6, T=4, Dh=8, G=3, S=5
+        return shapes == [(2, 6, 4, 8), (2, 3, 5, 8), (2, 3, 5, 8)]
     raise AssertionError(exercise_id)
 
 
@@ -1401,6 +1422,12 @@ def _distinct_axes(exercise_id, args):
         sizes = [B, S]
     elif exercise_id == "matching_rule":
         sizes = list(shapes[0])  # d_k, E
+    elif exercise_id == "decode_step":
+        (B, T, E), (_, d_k), _, (_, d_v), (_, S, _), _ = shapes
+        sizes = [B, T, E, d_k, d_v, S, S + 1]
+    elif exercise_id == "grouped_query_attention":
+        (B, H, T, Dh), (_, G, S, _), _ = shapes
+        sizes = [B, H, T, Dh, G, S] + ([] if H // G != G else [G])  # H/G != G: repeat shows
     else:
         return args[0] >= 3
     return len(set(sizes)) == len(sizes)

@@ -169,7 +169,7 @@ def test_the_colab_install_cell_comes_first_hidden_and_unstamped(path):
 
 def test_every_chapter_has_the_same_install_cell():
     sources = {_first_code_cells(path)[1].source for path in CHAPTERS}
-    assert len(CHAPTERS) == 7 and len(sources) == 1
+    assert len(CHAPTERS) == 8 and len(sources) == 1
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

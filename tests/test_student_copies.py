@@ -75,7 +75,7 @@ def read(path):
 
 def test_one_copy_per_chapter_with_the_same_file_name(copies):
     assert sorted(copies) == [p.name for p in KEYS]
-    assert len(copies) == 7
+    assert len(copies) == 8
 
 
 @pytest.mark.parametrize("key_path", KEYS, ids=lambda p: p.stem)

@@ -31,6 +31,9 @@ else with a ``ValueError``.
 * :mod:`~qkv_lib.exercises.attention_exercises`   chapter 4
 * :mod:`~qkv_lib.exercises.mask_exercises`        chapter 4
 * :mod:`~qkv_lib.exercises.head_exercises`        chapter 5
+* :mod:`~qkv_lib.exercises.padding_exercises`     chapter 6
+* :mod:`~qkv_lib.exercises.training_exercises`    chapter 7
+* :mod:`~qkv_lib.exercises.modern_exercises`      chapter 8
 """
 
 from __future__ import annotations
@@ -44,12 +47,15 @@ from .head_exercises import MERGE_HEADS, MULTI_HEAD_ATTENTION, SPLIT_HEADS
 from .inputs import Inputs
 from .lookup_exercises import SOFT_LOOKUP
 from .mask_exercises import MASKED_ATTENTION
+from .modern_exercises import DECODE_STEP, GROUPED_QUERY_ATTENTION
 from .observation import Observation
 from .observer import observe
+from .padding_exercises import MHA_PADDING_MASK
 from .projection_exercises import PROJECT_QKV
 from .result import STRICT_ENV, CheckResult, ExerciseFailed
 from .source_exercises import CROSS_ATTENTION_QKV
 from .spec import Exercise, Mistake
+from .training_exercises import MATCHING_RULE
 
 #: Every exercise of the course, by id, in the order the chapters set them.
 EXERCISES: dict[str, Exercise] = {
@@ -66,6 +72,10 @@ EXERCISES: dict[str, Exercise] = {
         SPLIT_HEADS,
         MERGE_HEADS,
         MULTI_HEAD_ATTENTION,
+        MHA_PADDING_MASK,
+        MATCHING_RULE,
+        DECODE_STEP,
+        GROUPED_QUERY_ATTENTION,
     )
 }
 

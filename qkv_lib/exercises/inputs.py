@@ -1,9 +1,9 @@
 """The arguments a checker passes to a learner's function: :class:`Inputs`.
 
-Every exercise (chapters 1, 3, 4 and 5) builds its own fixed inputs, float64 tensors whose
-axes all have different sizes, plus plain ints such as ``num_heads``. A grader running the
-learner's code in another process sends them there as a payload
-(:meth:`Inputs.to_payload`), which :meth:`Inputs.from_payload` checks field by field.
+Every exercise builds its own fixed inputs, float64 tensors whose axes all have different
+sizes (a bool tensor for a mask, an int64 one for sequence lengths), plus plain ints such as
+``num_heads``. A grader running the learner's code in another process sends them there as a
+payload (:meth:`Inputs.to_payload`), which :meth:`Inputs.from_payload` checks field by field.
 """
 
 from __future__ import annotations
