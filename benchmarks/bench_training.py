@@ -25,8 +25,8 @@ def run_once() -> tuple[float, float, float, float]:
     model = examples.LookupModel(seed=0)
     history = training.train(model, generator=torch.Generator().manual_seed(0))
     frozen = examples.LookupModel(seed=0)
-    frozen.attention.qkv.q_proj.requires_grad_(False)
-    frozen.attention.qkv.k_proj.requires_grad_(False)
+    frozen.attention.in_proj.q_proj.requires_grad_(False)
+    frozen.attention.in_proj.k_proj.requires_grad_(False)
     training.train(frozen, generator=torch.Generator().manual_seed(0))
     return (
         history.seconds,

@@ -10,6 +10,8 @@ in layers that only ever import downwards (README, "The package qkv_lib"):
   :mod:`~qkv_lib.heads` splitting into heads and merging them back (chapter 5);
   :mod:`~qkv_lib.modules` multi-head attention like ``torch.nn.MultiheadAttention`` (ch. 5);
   :mod:`~qkv_lib.retrieval` attention as a soft dictionary lookup (chapter 1);
+  :mod:`~qkv_lib.rope` rotary position embeddings, :mod:`~qkv_lib.kv_cache` the KV cache and
+  :mod:`~qkv_lib.grouped` grouped-query attention (chapter 8);
 * :mod:`~qkv_lib.exercises` the exercises and ``check``, their mistake-aware checker;
 * :mod:`~qkv_lib.examples` every chapter's worked example; :mod:`~qkv_lib.training` the
   training loop of chapter 7;
@@ -21,8 +23,8 @@ Only the core maths is imported with the package. Everything else is imported th
 time it is used (PEP 562), so ``import qkv_lib.attention`` or ``import qkv_lib.exercises``
 loads neither matplotlib nor ipywidgets.
 
-Shape notation used everywhere: B batch, T or L query length, S key/value length,
-E embed dim, H heads, Dh = E / H head dim, Dv value dim.
+Shape notation used everywhere (the intro's table): B batch, T query length, S key/value
+length, E embed dim, Dk query/key width, H heads, Dh = E / H head dim, Dv value dim.
 """
 
 from __future__ import annotations

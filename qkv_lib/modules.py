@@ -67,9 +67,11 @@ class MultiHeadAttention(nn.Module):
         self.head_dim = embed_dim // num_heads
         self.batch_first = batch_first
         factory = {"device": device, "dtype": dtype}
-        self.qkv = QKVProjection(embed_dim, embed_dim, kdim=kdim, vdim=vdim, bias=bias, **factory)
+        self.in_proj = QKVProjection(
+            embed_dim, embed_dim, kdim=kdim, vdim=vdim, bias=bias, **factory
+        )
         self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias, **factory)  # weight = W_oᵀ
-        self.kdim, self.vdim = self.qkv.kdim, self.qkv.vdim
+        self.kdim, self.vdim = self.in_proj.kdim, self.in_proj.vdim
 
     def forward(
         self,
@@ -105,7 +107,7 @@ class MultiHeadAttention(nn.Module):
         B, T, S = query.size(0), query.size(1), key.size(1)
 
         mask = self._combined_mask(key_padding_mask, attn_mask, is_causal, B, T, S, query)
-        q, k, v = self.qkv(query, key, value)  # (B, T, E), (B, S, E), (B, S, E)
+        q, k, v = self.in_proj(query, key, value)  # (B, T, E), (B, S, E), (B, S, E)
         q = split_heads(q, self.num_heads)  # (B, H, T, Dh)
         k = split_heads(k, self.num_heads)  # (B, H, S, Dh)
         v = split_heads(v, self.num_heads)  # (B, H, S, Dh)
@@ -236,15 +238,15 @@ class MultiHeadAttention(nn.Module):
             )
         with torch.no_grad():
             for linear, weight in (
-                (ours.qkv.q_proj, q_weight),
-                (ours.qkv.k_proj, k_weight),
-                (ours.qkv.v_proj, v_weight),
+                (ours.in_proj.q_proj, q_weight),
+                (ours.in_proj.k_proj, k_weight),
+                (ours.in_proj.v_proj, v_weight),
                 (ours.out_proj, reference),
             ):
                 linear.weight.copy_(weight)
             if module.in_proj_bias is not None:
                 for linear, b in zip(
-                    (ours.qkv.q_proj, ours.qkv.k_proj, ours.qkv.v_proj),
+                    (ours.in_proj.q_proj, ours.in_proj.k_proj, ours.in_proj.v_proj),
                     module.in_proj_bias.chunk(3),
                     strict=True,
                 ):
@@ -266,7 +268,7 @@ class MultiHeadAttention(nn.Module):
             device=reference.device,
             dtype=reference.dtype,
         )
-        projections = (self.qkv.q_proj, self.qkv.k_proj, self.qkv.v_proj)
+        projections = (self.in_proj.q_proj, self.in_proj.k_proj, self.in_proj.v_proj)
         with torch.no_grad():
             if module._qkv_same_embed_dim:
                 module.in_proj_weight.copy_(torch.cat([p.weight for p in projections]))  # (3E, E)

@@ -17,7 +17,7 @@ import pytest
 import qkv_lib
 
 CHAPTERS = sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.ipynb"))
-# `qkv.` as the library alias, not as an attribute (`layer.qkv.q_proj`) or part of a name.
+# `qkv.` as the library alias, not as an attribute (`layer.in_proj.q_proj`) or part of a name.
 REFERENCE = re.compile(r"(?<![\w.])qkv((?:\.[A-Za-z_]\w*)+)")
 
 

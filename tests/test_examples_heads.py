@@ -103,4 +103,4 @@ def test_the_layer_is_the_library_module():
     layer = ex.heads_layer(3)
     assert isinstance(layer, qkv.MultiHeadAttention)
     assert layer.num_heads == 3 and layer.head_dim == 4
-    assert layer.out_proj.bias is None and layer.qkv.q_proj.bias is None
+    assert layer.out_proj.bias is None and layer.in_proj.q_proj.bias is None

@@ -90,9 +90,9 @@ def test_cross_attention_matches_the_library_layer():
     with torch.no_grad():
         scale = math.sqrt(ex.EMBED_DIM / ex.ATTENTION_DIM)
         for target, source, factor in (
-            (layer.qkv.q_proj, projection.q_proj, scale),
-            (layer.qkv.k_proj, projection.k_proj, 1.0),
-            (layer.qkv.v_proj, projection.v_proj, 1.0),
+            (layer.in_proj.q_proj, projection.q_proj, scale),
+            (layer.in_proj.k_proj, projection.k_proj, 1.0),
+            (layer.in_proj.v_proj, projection.v_proj, 1.0),
         ):
             target.weight.zero_()
             target.weight[: ex.ATTENTION_DIM] = factor * source.weight

@@ -30,7 +30,12 @@ def project_with_library(x_q, x_kv, W_q, W_k, W_v):
 def multi_head_attention_with_library(x_q, x_kv, W_q, W_k, W_v, W_o, num_heads):
     """``MultiHeadAttention`` with the exercise's four (E, E) matrices as its weights."""
     layer = MultiHeadAttention(x_q.size(-1), num_heads, bias=False, dtype=x_q.dtype)
-    matrices = {"qkv.q_proj": W_q, "qkv.k_proj": W_k, "qkv.v_proj": W_v, "out_proj": W_o}
+    matrices = {
+        "in_proj.q_proj": W_q,
+        "in_proj.k_proj": W_k,
+        "in_proj.v_proj": W_v,
+        "out_proj": W_o,
+    }
     weights = {f"{name}.weight": W.T for name, W in matrices.items()}  # nn.Linear: (out, in)
     out, _ = functional_call(layer, weights, (x_q, x_kv, x_kv))  # (B, T, E)
     return out

@@ -54,7 +54,7 @@ def test_converted_mask_gives_the_same_attention_in_both_apis():
     keep = qkv.causal_mask(4)  # SDPA convention
     out_module, _ = torch_mha(x, x, x, attn_mask=qkv.mha_mask_from_sdpa(keep))
     ours = qkv.MultiHeadAttention.from_torch(torch_mha)
-    q, k, v = (qkv.split_heads(t, 2) for t in ours.qkv(x))
+    q, k, v = (qkv.split_heads(t, 2) for t in ours.in_proj(x))
     heads, _ = qkv.scaled_dot_product_attention(q, k, v, attn_mask=keep)
     out_functional = ours.out_proj(qkv.merge_heads(heads))
     torch.testing.assert_close(out_functional, out_module)

@@ -21,7 +21,7 @@ def decode(layer: qkv.MultiHeadAttention, x: torch.Tensor) -> torch.Tensor:
     """Feed ``x (B, T, E)`` one token at a time through ``layer`` with a cache; (B, T, E)."""
     cache, outputs = KVCache(), []
     for t in range(x.size(1)):
-        q, k, v = layer.qkv(x[:, t : t + 1])  # (B, 1, E) each: the new token only
+        q, k, v = layer.in_proj(x[:, t : t + 1])  # (B, 1, E) each: the new token only
         q, k, v = (qkv.split_heads(a, layer.num_heads) for a in (q, k, v))  # (B, H, 1, Dh)
         keys, values = cache.append(k, v)  # (B, H, t + 1, Dh)
         heads, _ = qkv.scaled_dot_product_attention(q, keys, values)  # (B, H, 1, Dh)

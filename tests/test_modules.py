@@ -164,9 +164,9 @@ def test_to_torch_round_trip(cross, bias):
     torch.testing.assert_close(back(query, key, value)[0], ours(query, key, value)[0])
     if not cross:
         q_weight, k_weight, v_weight = back.in_proj_weight.chunk(3)  # W_qᵀ, W_kᵀ, W_vᵀ
-        torch.testing.assert_close(q_weight, ours.qkv.q_proj.weight)
-        torch.testing.assert_close(k_weight, ours.qkv.k_proj.weight)
-        torch.testing.assert_close(v_weight, ours.qkv.v_proj.weight)
+        torch.testing.assert_close(q_weight, ours.in_proj.q_proj.weight)
+        torch.testing.assert_close(k_weight, ours.in_proj.k_proj.weight)
+        torch.testing.assert_close(v_weight, ours.in_proj.v_proj.weight)
 
 
 def test_from_torch_copies_rather_than_shares_parameters():

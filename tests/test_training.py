@@ -131,7 +131,7 @@ def test_learned_parameters_are_the_projections_and_the_readout():
     learned = {name for name, p in model.named_parameters() if p.requires_grad}
     assert learned == {
         f"attention.{part}.{kind}"
-        for part in ("qkv.q_proj", "qkv.k_proj", "qkv.v_proj", "out_proj")
+        for part in ("in_proj.q_proj", "in_proj.k_proj", "in_proj.v_proj", "out_proj")
         for kind in ("weight", "bias")
     } | {"readout.weight", "readout.bias"}
     n_learned = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -262,8 +262,8 @@ def test_match_scores_become_diagonal(trained):
     # the same numbers by hand: the bilinear form of chapter 3, with biases
     x = model.key_embedding.weight  # (n_keys, E)
     with torch.no_grad():
-        q = model.attention.qkv.q_proj(x)  # (n_keys, E)
-        k = model.attention.qkv.k_proj(x)  # (n_keys, E)
+        q = model.attention.in_proj.q_proj(x)  # (n_keys, E)
+        k = model.attention.in_proj.k_proj(x)  # (n_keys, E)
     torch.testing.assert_close(final[0], q @ k.T / math.sqrt(lookup_model.EMBED_DIM))
 
 
@@ -273,18 +273,18 @@ def test_match_scores_per_head():
     assert scores.shape == (2, lookup_task.N_KEYS, lookup_task.N_KEYS)
     x = model.key_embedding.weight
     with torch.no_grad():
-        q = model.attention.qkv.q_proj(x)[:, 8:]  # head 1: the second 8 dimensions
-        k = model.attention.qkv.k_proj(x)[:, 8:]
+        q = model.attention.in_proj.q_proj(x)[:, 8:]  # head 1: the second 8 dimensions
+        k = model.attention.in_proj.k_proj(x)[:, 8:]
     torch.testing.assert_close(scores[1], q @ k.T / math.sqrt(8))
 
 
 def test_frozen_projections_cannot_learn_to_retrieve(trained, held_out):
     model = LookupModel(seed=0)
-    model.attention.qkv.q_proj.requires_grad_(False)
-    model.attention.qkv.k_proj.requires_grad_(False)
-    w_q = model.attention.qkv.q_proj.weight.clone()
+    model.attention.in_proj.q_proj.requires_grad_(False)
+    model.attention.in_proj.k_proj.requires_grad_(False)
+    w_q = model.attention.in_proj.q_proj.weight.clone()
     history = chapter_run(model)
-    assert torch.equal(model.attention.qkv.q_proj.weight, w_q)  # untouched
+    assert torch.equal(model.attention.in_proj.q_proj.weight, w_q)  # untouched
     assert torch.equal(history.weights[0], history.weights[training.STEPS])  # attention too
     frozen = lookup_model.evaluate(model, held_out)
     full = lookup_model.evaluate(trained[0], held_out)

@@ -94,9 +94,9 @@ def heads_layer(num_heads: int) -> MultiHeadAttention:
     _, W_q, W_k, W_v, W_o = _example()
     layer = torch.nn.utils.skip_init(MultiHeadAttention, EMBED_DIM, num_heads, bias=False)
     with torch.no_grad():  # nn.Linear stores the transpose: q_proj.weight = W_qᵀ, and so on
-        layer.qkv.q_proj.weight.copy_(W_q.T)
-        layer.qkv.k_proj.weight.copy_(W_k.T)
-        layer.qkv.v_proj.weight.copy_(W_v.T)
+        layer.in_proj.q_proj.weight.copy_(W_q.T)
+        layer.in_proj.k_proj.weight.copy_(W_k.T)
+        layer.in_proj.v_proj.weight.copy_(W_v.T)
         layer.out_proj.weight.copy_(W_o.T)
     return layer
 

@@ -138,8 +138,8 @@ def match_scores(model: LookupModel) -> Tensor:
     H, Dh = attention.num_heads, attention.head_dim
     with torch.no_grad():
         x = model.key_embedding.weight  # (n_keys, E)
-        q = attention.qkv.q_proj(x).view(-1, H, Dh).transpose(0, 1)  # (H, n_keys, Dh)
-        k = attention.qkv.k_proj(x).view(-1, H, Dh).transpose(0, 1)  # (H, n_keys, Dh)
+        q = attention.in_proj.q_proj(x).view(-1, H, Dh).transpose(0, 1)  # (H, n_keys, Dh)
+        k = attention.in_proj.k_proj(x).view(-1, H, Dh).transpose(0, 1)  # (H, n_keys, Dh)
         return q @ k.transpose(-2, -1) / math.sqrt(Dh)  # (H, n_keys, n_keys)
 
 
