@@ -73,19 +73,19 @@ book: venv assets
 	@echo "$(CURDIR)/_build/html/index.html"
 
 # Every check runs even if an earlier one fails; the exit status is non-zero if any failed.
-# The book is built once, inside pytest (tests/test_book.py builds it into a fresh folder).
-# Then the learners' copies (`qkv-course student`) run top to bottom under nbval, NOT strict:
-# an exercise still a stub must report "not attempted", not stop the notebook. Naming the
-# folder makes pytest collect it despite norecursedirs; collecting nothing would exit 5.
+# pytest runs on every core (pytest-xdist; `make test JOBS=0` for one process), a file's tests
+# on one worker (--dist loadscope: a notebook's cells share one kernel). The book is built
+# once, inside pytest (tests/conftest.py's `book` fixture, shared by the workers), and the
+# learners' copies run under nbval inside pytest too (tests/test_student_copies_run.py).
+# The ten slowest tests are listed at the end.
+JOBS ?= auto
+
 test: venv assets
 	status=0; \
 	$(BIN)/ruff check . || status=1; \
 	$(BIN)/ruff format --check . || status=1; \
-	$(BIN)/pytest --nbval-lax --nbval-current-env || status=1; \
-	rm -rf _build/student-copies; \
-	{ $(BIN)/qkv-course student _build/student-copies && \
-	  QKV_CHECK_STRICT= $(BIN)/pytest --nbval-lax --nbval-current-env -p no:cacheprovider \
-	    _build/student-copies; } || status=1; \
+	$(BIN)/pytest -n $(JOBS) --dist loadscope --nbval-lax --nbval-current-env --durations=10 \
+	  || status=1; \
 	exit $$status
 
 lab: venv

@@ -10,6 +10,7 @@ import subprocess
 import matplotlib.pyplot as plt
 import pytest
 from book_build import REPO, build, require_vendor_assets
+from filelock import FileLock
 
 # Headless Chromium as root on a machine with no GPU and no network beyond the package mirrors.
 CHROMIUM_FLAGS = (
@@ -21,6 +22,20 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
 )
 _NOTES = pytest.StashKey[list]()
+
+
+def pytest_sessionfinish(session):
+    """Under pytest-xdist a worker hands its notes to the controlling process."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["qkv_notes"] = session.config.stash.get(_NOTES, [])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controlling process gathers the notes of each worker as it finishes."""
+    notes = getattr(node, "workeroutput", {}).get("qkv_notes", [])
+    node.config.stash.setdefault(_NOTES, []).extend(notes)
 
 
 def pytest_terminal_summary(terminalreporter, config):
@@ -39,16 +54,31 @@ def notes(pytestconfig) -> list:
 
 
 @pytest.fixture(scope="session")
-def book(tmp_path_factory):
-    """The whole course, built once per session into a fresh folder with `make book`'s flags.
+def book(tmp_path_factory, worker_id):
+    """The whole course, built once per test run into a fresh folder with `make book`'s flags.
 
     Returns (process, html dir, executed notebooks dir); `book_build.built_html` fails the test
     if the build failed. tests/test_book.py checks its HTML, tests/test_site.py its pages in
-    Chromium.
+    Chromium. Under pytest-xdist the workers share one build: the first to ask builds it while
+    holding a lock, the others wait and read its result (see pytest-xdist's "Making
+    session-scoped fixtures execute only once").
     """
     require_vendor_assets()
-    out = tmp_path_factory.mktemp("book")
-    proc = build(REPO, out)
+    if worker_id == "master":  # not distributed
+        out = tmp_path_factory.mktemp("book")
+        return _paths(build(REPO, out), out)
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    out, record = shared / "book", shared / "book.json"
+    with FileLock(str(shared / "book.lock")):
+        if not record.is_file():
+            proc = build(REPO, out)
+            fields = {"args": proc.args, "returncode": proc.returncode}
+            fields |= {"stdout": proc.stdout, "stderr": proc.stderr}
+            record.write_text(json.dumps(fields), encoding="utf-8")
+    return _paths(subprocess.CompletedProcess(**json.loads(record.read_text("utf-8"))), out)
+
+
+def _paths(proc: subprocess.CompletedProcess, out):
     return proc, out / "_build" / "html", out / "_build" / "jupyter_execute"
 
 
