@@ -30,11 +30,12 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # pass, so a failed check raises instead of printing (learners in `make lab` get the message).
 book test: export QKV_CHECK_STRICT := 1
 
-.PHONY: help venv assets book test lab clean distclean
+.PHONY: help venv assets book test lint lab clean distclean
 
 help:
 	@echo "make book    build the website into _build/html"
 	@echo "make test    ruff, pytest (unit tests, import contracts, every notebook) and a book build"
+	@echo "make lint    the pre-commit hooks on every file (ruff, clean notebooks, the toc)"
 	@echo "make lab     open the chapters in JupyterLab"
 	@echo "make venv    create .venv with the pinned requirements and qkv_lib (editable)"
 	@echo "make assets  fetch MathJax and Mermaid from npm into $(VENDOR)/"
@@ -87,6 +88,11 @@ test: venv assets
 	$(BIN)/pytest -n $(JOBS) --dist loadscope --nbval-lax --nbval-current-env --durations=10 \
 	  || status=1; \
 	exit $$status
+
+# The same hooks as `git commit` runs once `.venv/bin/pre-commit install` is done; ruff format
+# rewrites what it would change, so re-run until it passes.
+lint: venv
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 lab: venv
 	@test -x $(BIN)/jupyter-lab || { echo "JupyterLab is missing from $(VENV): $(PYTHON) -m pip install jupyterlab"; exit 1; }

@@ -15,15 +15,22 @@
    (`repository.url`, `repository.branch`), as MyST substitutions: `{{ repository_url }}`,
    `{{ repository_link }}` (the same as a link) and `{{ learners_branch }}` (the branch of
    learners' copies that the launch buttons open; the book itself is built from main).
+5. Put in every page's footer the course's version (the one in pyproject.toml, as installed),
+   the commit the book was built from and both licences; `{{ version }}` and `{{ commit }}`
+   are MyST substitutions too (the landing page's "How to cite").
 """
 
+import html
 import re
+import subprocess
+from importlib.metadata import version
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
 
+ROOT = Path(__file__).resolve().parents[1]
 VENDOR = Path(__file__).resolve().parent / "vendor"
 REQUIRED = ("mathjax/tex-mml-chtml.js", "mermaid/mermaid.min.js")
 MERMAID_CLASSIC = "mermaid/mermaid.min.js"  # relative to html_static_path
@@ -50,6 +57,36 @@ def _repository_substitutions(app: Sphinx, config: Config) -> None:
     }
 
 
+def built_from() -> str:
+    """The commit the book is built from (12 hex digits, ``+`` if the tree has local changes)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=12", "HEAD")
+    if not commit:
+        return "unknown"
+    return commit + ("+" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def _footer(app: Sphinx, config: Config) -> None:
+    url = config.html_theme_options["repository_url"].rstrip("/")
+    course, commit = version("qkv-lib"), built_from()
+    config.myst_substitutions = {**config.myst_substitutions, "version": course, "commit": commit}
+    link = commit
+    if re.fullmatch(r"[0-9a-f]{12}", commit):
+        link = f'<a href="{html.escape(url)}/commit/{commit}">{commit}</a>'
+    licences = (
+        f'Text and figures: <a href="{html.escape(url)}/blob/main/LICENSE-CONTENT">CC BY 4.0</a>;'
+        f' code: <a href="{html.escape(url)}/blob/main/LICENSE">MIT</a>.'
+    )
+    config.html_theme_options["extra_footer"] = (
+        f'<p class="qkv-footer">Version {html.escape(course)}, built from commit {link}. '
+        f"{licences}</p>"
+    )
+
+
 def _classic_mermaid(app: Sphinx, pagename, templatename, context, doctree) -> None:
     scripts = context.get("script_files", [])
     bodies = [(js, getattr(js, "attributes", {}).get("body") or "") for js in scripts]
@@ -73,6 +110,7 @@ def _drop_widget_state(app: Sphinx, pagename, templatename, context, doctree) ->
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinxcontrib.mermaid")
     app.connect("config-inited", _repository_substitutions)
+    app.connect("config-inited", _footer, priority=600)  # after the repository's check
     app.connect("builder-inited", _check_vendor)
     # after sphinxcontrib.mermaid's own handler (default priority 500) has added its script
     app.connect("html-page-context", _classic_mermaid, priority=900)

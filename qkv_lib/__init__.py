@@ -30,6 +30,7 @@ length, E embed dim, Dk query/key width, H heads, Dh = E / H head dim, Dv value 
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from . import attention, grouped, heads, kv_cache, masks, modules, projections, retrieval, rope
@@ -53,7 +54,10 @@ if TYPE_CHECKING:  # what static tools see; at run time these load on first use
     from .exercises import check
     from .notebook import setup_notebook
 
-__version__ = "0.1.0"
+try:  # the one version number lives in pyproject.toml; the installed metadata carries it
+    __version__ = version("qkv-lib")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 #: Submodules imported on first use: ``qkv.plotting`` imports matplotlib only when touched.
 _LAZY_MODULES = ("examples", "exercises", "notebook", "plotting", "quiz", "training", "widgets")

@@ -358,3 +358,21 @@ def test_probe_book_renders_figures_diagrams_and_widget_twins(tmp_path):
     assert WIDGET_MIME not in text
     assert sum("mermaid" in pre.get("class", "").split() for pre in tags.pres) == 2
     assert any("mathjax" in s["attrs"].get("src", "") for s in tags.scripts)
+
+
+@pytest.mark.slow
+def test_every_page_shows_the_version_the_commit_and_both_licences(book):
+    html = built_html(book)
+    version = re.search(r'^version = "([^"]+)"$', (REPO / "pyproject.toml").read_text(), re.M)[1]
+    footer = re.compile(
+        rf'<p class="qkv-footer">Version {re.escape(version)}, built from commit '
+        r'(?:<a href="[^"]+/commit/([0-9a-f]{12})">\1</a>|[0-9a-f]{12}\+|unknown)\. '
+        r'Text and figures: <a href="[^"]+/LICENSE-CONTENT">CC BY 4\.0</a>; '
+        r'code: <a href="[^"]+/LICENSE">MIT</a>\.</p>'
+    )
+    pages = [html / f"{page}.html" for page in toc_files()]
+    for page in pages:
+        assert footer.search(page.read_text(encoding="utf-8")), f"{page.name}: no footer"
+    intro = (html / "intro.html").read_text(encoding="utf-8")
+    assert f"This page is version {version} of the course" in intro
+    assert "{{" not in intro, "a MyST substitution was left unreplaced"

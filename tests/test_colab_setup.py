@@ -137,6 +137,24 @@ def test_the_config_beside_the_chapters_is_read(tmp_path):
     config = {"repository": {"url": "https://example.org/me/fork/", "branch": "copies"}}
     (tmp_path / "_config.yml").write_text(yaml.safe_dump(config))
     assert course_package(tmp_path / "chapters") == "git+https://example.org/me/fork@copies"
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    assert course_package(tmp_path / "chapters", sha) == f"git+https://example.org/me/fork@{sha}"
+    for bad in ("a b", "-x", "x;rm", ""):
+        with pytest.raises(UsageError, match="--ref"):
+            course_package(tmp_path / "chapters", bad)
+
+
+def test_ci_stamps_the_commit_the_pages_are_built_from(tmp_path):
+    """`--ref` reaches every copy: CI passes $GITHUB_SHA, the commit of the book it deploys."""
+    sha = "89abcdef0123456789abcdef0123456789abcdef"
+    assert main(["student", str(tmp_path / "out"), "--chapter", "1", "--ref", sha]) == 0
+    (copy_,) = (tmp_path / "out").glob("*.ipynb")
+    sources = [c.source for c in nbformat.read(copy_, as_version=4).cells]
+    assert any(f'COURSE_PACKAGE = "git+{URL}@{sha}"' in source for source in sources)
+    workflow = (REPO / ".github" / "workflows" / "book.yml").read_text(encoding="utf-8")
+    assert 'qkv-course student "$tree/chapters" --ref "$GITHUB_SHA"' in workflow
+    learners = workflow.split("\n  learners:", 1)[1].split("\n  book:", 1)[0]
+    assert "needs: [test, book]" in learners, "the learners' branch waits for the pages"
 
 
 def test_a_chapter_without_an_install_cell_cannot_be_stamped(tmp_path, capsys):

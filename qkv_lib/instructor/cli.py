@@ -1,7 +1,7 @@
 """The ``qkv-course`` command: the exercise catalogue, student copies and grading.
 
     qkv-course exercises [--csv]
-    qkv-course student OUT_DIR [--chapter N ...] [--source DIR]
+    qkv-course student OUT_DIR [--chapter N ...] [--source DIR] [--ref REF]
     qkv-course grade PATH ... --out grades.csv [--chapter N] [--timeout SECONDS] [--jobs N]
                      [--resume] [--feedback DIR]
 
@@ -85,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the answer-key chapters (default: ./chapters, else the repository's chapters/)",
     )
+    student.add_argument(
+        "--ref",
+        metavar="REF",
+        help=(
+            "the git branch, tag or commit Colab installs the course package from "
+            "(default: repository.branch of _config.yml); CI passes the commit the book is "
+            "built from, so that a copy installs exactly the package of its page"
+        ),
+    )
 
     grade = commands.add_parser(
         "grade",
@@ -140,7 +149,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "student":
         from .student import write_student_copies
 
-        written = write_student_copies(args.out_dir, args.chapter, _source(args.source))
+        written = write_student_copies(
+            args.out_dir, args.chapter, _source(args.source), ref=args.ref
+        )
         for path in written:
             print(path)
         return 0

@@ -19,7 +19,8 @@ A copy is its chapter (the answer key) with:
   package from: its line ``COURSE_PACKAGE = ""`` becomes
   ``COURSE_PACKAGE = "git+<repository.url>@<repository.branch>"``, read from the book's
   ``_config.yml`` beside the source chapters (the copies are published on that branch, and the
-  launch buttons open them there). Without a ``_config.yml`` the cell is left unstamped and
+  launch buttons open them there), or ``@<ref>`` with ``--ref`` (CI passes the commit the book
+  is built from, so that each copy installs the package of its page). Without a ``_config.yml`` the cell is left unstamped and
   does nothing, as in the answer key.
 
 Exercise cells keep their ids, their tags (``qkv-exercise``) and ``metadata.qkv.exercise``;
@@ -66,12 +67,15 @@ _URL = re.compile(r"https://[\w.-]+(?::\d+)?(?:/[\w.~-]+)+/?")
 _BRANCH = re.compile(r"\w[\w./-]*")
 
 
-def course_package(source: Path) -> str | None:
-    """``git+<repository.url>@<repository.branch>`` from the ``_config.yml`` beside ``source``.
+def course_package(source: Path, ref: str | None = None) -> str | None:
+    """``git+<repository.url>@<ref>`` from the ``_config.yml`` beside ``source``.
 
-    None when there is no such file (the copies are then left unstamped); UsageError when it
-    cannot be read or lacks either setting.
+    ``ref`` defaults to its ``repository.branch``. None when there is no such file (the copies
+    are then left unstamped); UsageError when it cannot be read, lacks either setting, or
+    ``ref`` is not a plain git reference.
     """
+    if ref is not None and not _BRANCH.fullmatch(ref):
+        raise UsageError(f"--ref must be a branch, tag or commit name, got {ref!r}")
     path = Path(source).resolve().parent / CONFIG
     if not path.is_file():
         return None
@@ -90,7 +94,7 @@ def course_package(source: Path) -> str | None:
         raise UsageError(f"{path}: repository.url must be an https:// address, got {url!r}")
     if not (isinstance(branch, str) and _BRANCH.fullmatch(branch)):
         raise UsageError(f"{path}: repository.branch must be a branch name, got {branch!r}")
-    return f"git+{url.rstrip('/')}@{branch}"
+    return f"git+{url.rstrip('/')}@{ref or branch}"
 
 
 def stamp_colab_cell(nb: nbformat.NotebookNode, package: str) -> None:
@@ -167,17 +171,20 @@ def _read(path: Path) -> nbformat.NotebookNode:
         raise UsageError(f"{path}: not a readable notebook ({error})") from None
 
 
-def write_student_copies(out_dir: Path, chapters: Sequence[int] | None, source: Path) -> list[Path]:
+def write_student_copies(
+    out_dir: Path, chapters: Sequence[int] | None, source: Path, ref: str | None = None
+) -> list[Path]:
     """Write a learner's copy of each chapter (all when ``chapters`` is None) into ``out_dir``.
 
     The copies keep their chapters' file names; their Colab install cells are stamped from the
-    ``_config.yml`` beside ``source`` (:func:`course_package`). Returns their paths; raises
-    :class:`~qkv_lib.instructor.errors.UsageError` (LeakError for a leak) before writing any.
+    ``_config.yml`` beside ``source`` and ``ref`` (:func:`course_package`). Returns their paths;
+    raises :class:`~qkv_lib.instructor.errors.UsageError` (LeakError for a leak) before writing
+    any.
     """
     out_dir, source = Path(out_dir), Path(source)
     found = find_chapters(source)
     selected = _select(found, chapters, source)
-    package = course_package(source)
+    package = course_package(source, ref)
     if out_dir.resolve() == source.resolve():
         raise UsageError(f"{out_dir} holds the answer key: write the copies somewhere else")
     copies = []
