@@ -2,7 +2,7 @@
 #   make book   build the website into _build/html (runs every notebook; any error or warning fails)
 #   make test   lint, format check, unit tests (import contracts included), every notebook under
 #               nbval, and the book build
-# Also: make venv | assets | lab | clean | distclean
+# Also: make venv | assets | bench | lint | lab | clean | distclean
 
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
@@ -30,11 +30,12 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # pass, so a failed check raises instead of printing (learners in `make lab` get the message).
 book test: export QKV_CHECK_STRICT := 1
 
-.PHONY: help venv assets book test lint lab clean distclean
+.PHONY: help venv assets book test bench lint lab clean distclean
 
 help:
 	@echo "make book    build the website into _build/html"
 	@echo "make test    ruff, pytest (unit tests, import contracts, every notebook) and a book build"
+	@echo "make bench   the speed figures against their targets (writes benchmarks/RESULTS.md)"
 	@echo "make lint    the pre-commit hooks on every file (ruff, clean notebooks, the toc)"
 	@echo "make lab     open the chapters in JupyterLab"
 	@echo "make venv    create .venv with the pinned requirements and qkv_lib (editable)"
@@ -81,13 +82,24 @@ book: venv assets
 # The ten slowest tests are listed at the end.
 JOBS ?= auto
 
+# The run's wall time and its report (with the ten slowest tests) go to _build/bench/, where
+# `make bench` reads them.
 test: venv assets
-	status=0; \
+	mkdir -p _build/bench; start=$$(date +%s); status=0; \
 	$(BIN)/ruff check . || status=1; \
 	$(BIN)/ruff format --check . || status=1; \
 	$(BIN)/pytest -n $(JOBS) --dist loadscope --nbval-lax --nbval-current-env --durations=10 \
-	  || status=1; \
+	  | tee _build/bench/pytest.log || status=1; \
+	echo "{\"suite_seconds\": $$(($$(date +%s) - start)), \"status\": $$status}" \
+	  > _build/bench/timings.json; \
 	exit $$status
+
+# One table of the speed figures against their targets (benchmarks/run.py; a few minutes):
+# attention against PyTorch, the import, every explorer's slider, a clean and an unchanged
+# book build, and the last `make test` (its time and slowest tests). --write updates
+# benchmarks/RESULTS.md.
+bench: venv assets
+	$(PYTHON) benchmarks/run.py --write
 
 # The same hooks as `git commit` runs once `.venv/bin/pre-commit install` is done; ruff format
 # rewrites what it would change, so re-run until it passes.

@@ -50,21 +50,37 @@ def import_seconds(statement: str) -> tuple[float, list[str]] | None:
     return total_us / 1e6, done.stdout.split()
 
 
+def measure_imports(
+    statements: tuple[str, ...] = STATEMENTS, repeats: int = 7
+) -> dict[str, tuple[float, list[str]] | None]:
+    """Median seconds of each statement and the UI packages it loaded (None if it fails).
+
+    The statements take turns, round after round, so a slowdown of the machine hits them all.
+    """
+    runs: dict[str, list] = {statement: [] for statement in statements}
+    for _ in range(repeats):
+        for statement in statements:
+            runs[statement].append(import_seconds(statement))
+    return {
+        statement: None
+        if None in results
+        else (statistics.median(s for s, _ in results), results[0][1])
+        for statement, results in runs.items()
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="fresh interpreters per import")
     args = parser.parse_args(argv)
-    runs: dict[str, list] = {statement: [] for statement in STATEMENTS}
-    for _ in range(args.repeats):
-        for statement in STATEMENTS:
-            runs[statement].append(import_seconds(statement))
-    torch_s = statistics.median(seconds for seconds, _ in runs["import torch"])
+    medians = measure_imports(STATEMENTS, args.repeats)
+    torch_s = medians["import torch"][0]
     print(f"{'statement':<36}{'median ms':>10}{'x torch':>9}  UI loaded")
-    for statement, results in runs.items():
-        if None in results:
+    for statement, result in medians.items():
+        if result is None:
             print(f"{statement:<36}{'fails':>10}")
             continue
-        seconds, ui = statistics.median(s for s, _ in results), results[0][1]
+        seconds, ui = result
         ratio = seconds / torch_s
         print(f"{statement:<36}{seconds * 1e3:>10.0f}{ratio:>9.2f}  {', '.join(ui) or '-'}")
 

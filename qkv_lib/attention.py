@@ -31,8 +31,12 @@ def masked_softmax(scores: Tensor, dim: int = -1) -> Tensor:
     gradients; here such a query gets zero weights, so its output is the zero vector.
     This is what ``torch.nn.functional.scaled_dot_product_attention`` does too.
     """
+    scores = _validate.tensor("scores", scores, min_ndim=1)
+    dim = _validate.axis("dim", scores, dim)
     blocked = torch.isneginf(scores).all(dim=dim, keepdim=True)  # (..., T, 1)
-    weights = torch.softmax(scores.masked_fill(blocked, 0.0), dim=dim)
+    if not blocked.any():  # every query may attend to some key: a plain softmax
+        return torch.softmax(scores, dim=dim)
+    weights = torch.softmax(scores.masked_fill(blocked, 0.0), dim=dim)  # finite gradients
     return weights.masked_fill(blocked, 0.0)
 
 
@@ -57,15 +61,17 @@ def scaled_dot_product_attention(
     zero output (see :func:`masked_softmax`).
     """
     _validate.attention_inputs(query, key, value, attn_mask, is_causal, scale)
-    T, S, d_k = query.size(-2), key.size(-2), query.size(-1)
     if is_causal:
-        attn_mask = causal_mask(T, S, device=query.device)  # (T, S), True = may attend
+        attn_mask = causal_mask(query.size(-2), key.size(-2), device=query.device)  # (T, S)
     if scale is None:
-        scale = 1.0 / math.sqrt(d_k)
+        scale = 1.0 / math.sqrt(query.size(-1))  # 1/√d_k
 
-    scores = query @ key.transpose(-2, -1) * scale  # (..., T, S)
+    # Scaling Q (T·Dk numbers) rather than the scores (T·S): same maths, less work if Dk < S.
+    scores = (query * scale) @ key.transpose(-2, -1)  # (..., T, S)
     if attn_mask is None:
-        weights = torch.softmax(scores, dim=-1)  # (..., T, S), each row sums to 1
+        # Without autograd the weights may overwrite the scores: one (T, S) tensor, not two.
+        in_place = None if scores.requires_grad else scores
+        weights = torch.softmax(scores, dim=-1, out=in_place)  # (..., T, S), rows sum to 1
     else:
         if attn_mask.dtype == torch.bool:
             scores = scores.masked_fill(~attn_mask, float("-inf"))  # False: may not attend

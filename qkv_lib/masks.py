@@ -18,6 +18,8 @@ Shapes: B batch, T query length, S key/value length.
 
 from __future__ import annotations
 
+import reprlib
+
 import torch
 from torch import Tensor
 
@@ -43,7 +45,9 @@ def causal_mask(
     """
     T = _validate.positive_int("T", T)
     S = T if S is None else _validate.positive_int("S", S)
-    return torch.ones(T, S, dtype=torch.bool, device=device).tril()  # (T, S)
+    return torch.ones(
+        T, S, dtype=torch.bool, device=_validate.device("device", device)
+    ).tril()  # (T, S)
 
 
 def key_padding_mask(lengths: Tensor | list[int], S: int) -> Tensor:
@@ -54,7 +58,13 @@ def key_padding_mask(lengths: Tensor | list[int], S: int) -> Tensor:
     that key.
     """
     S = _validate.positive_int("S", S)
-    lengths = torch.as_tensor(lengths)
+    try:
+        lengths = torch.as_tensor(lengths)
+    except (TypeError, ValueError, RuntimeError):  # e.g. a string, None, [1, "a"]
+        raise TypeError(
+            f"lengths must be a 1-D sequence of integers, got {type(lengths).__name__} "
+            f"{reprlib.repr(lengths)}"
+        ) from None
     if lengths.dim() != 1 or lengths.is_floating_point() or lengths.dtype == torch.bool:
         raise ValueError(
             f"lengths must be a 1-D sequence of integers, got dtype {lengths.dtype} "
@@ -74,7 +84,7 @@ def sdpa_mask_from_mha(mask: Tensor) -> Tensor:
     ``0`` keeps a key, ``-inf`` hides it) is returned unchanged, because it means the same
     thing in both APIs.
     """
-    mask = _validate.tensor("mask", mask, floating=False)
+    mask = _bool_or_float("mask", mask)
     return ~mask if mask.dtype == torch.bool else mask
 
 
@@ -84,7 +94,7 @@ def mha_mask_from_sdpa(mask: Tensor) -> Tensor:
     In the boolean mask given, ``True`` means *may attend*; in the one returned, ``True``
     means *may not attend*: the mask is negated. A float mask is returned unchanged.
     """
-    mask = _validate.tensor("mask", mask, floating=False)
+    mask = _bool_or_float("mask", mask)
     return ~mask if mask.dtype == torch.bool else mask
 
 
@@ -95,10 +105,23 @@ def additive_mask(may_attend: Tensor, dtype: torch.dtype = torch.float32) -> Ten
     a key and ``-inf`` hides it. A float mask is already additive and is only cast to
     ``dtype``.
     """
-    may_attend = _validate.tensor("may_attend", may_attend, floating=False)
+    may_attend = _bool_or_float("may_attend", may_attend)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(
+            f"dtype must be a floating-point torch.dtype such as torch.float32, got {dtype!r}"
+        )
     if may_attend.dtype != torch.bool:
-        if not may_attend.is_floating_point():
-            raise TypeError(f"may_attend must be bool or floating point, got {may_attend.dtype}")
         return may_attend.to(dtype)
     zeros = torch.zeros(may_attend.shape, dtype=dtype, device=may_attend.device)
     return zeros.masked_fill(~may_attend, float("-inf"))
+
+
+def _bool_or_float(name: str, mask: object) -> Tensor:
+    """Check that ``mask`` is a boolean or floating-point tensor: the two kinds of mask."""
+    mask = _validate.tensor(name, mask, floating=False)
+    if mask.dtype != torch.bool and not mask.is_floating_point():
+        raise TypeError(
+            f"{name} must be a bool or floating-point tensor, got dtype {mask.dtype} with shape "
+            f"{_validate.shape_of(mask)}; use a bool mask, or a float mask of 0 and -inf"
+        )
+    return mask

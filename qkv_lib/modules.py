@@ -10,14 +10,16 @@ PyTorch, on purpose:
 
 * ``is_causal=True`` without an ``attn_mask`` builds the causal mask (PyTorch requires
   the mask as well and treats ``is_causal`` as a hint).
-* A query whose keys are all masked gets zero weights, so its output is ``out_proj.bias``;
-  PyTorch's module returns NaN for it (its functional SDPA returns zeros, as we do).
+* A query whose keys are all masked gets zero weights, so its output is ``out_proj.bias``.
+  PyTorch's module returns NaN for it when it computes the weights (``need_weights=True``,
+  and on its fast inference path); without weights it returns ``out_proj.bias`` as we do.
 * No dropout, ``add_bias_kv`` or ``add_zero_attn``.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from . import _validate
@@ -42,6 +44,13 @@ class MultiHeadAttention(nn.Module):
     both, as in PyTorch's module, a boolean ``True`` means *may not attend* (the opposite
     of :func:`~qkv_lib.scaled_dot_product_attention`). A float mask is added to the scores:
     ``0`` keeps a key, ``-inf`` hides it.
+
+    With ``need_weights=True`` the heads attend through
+    :func:`~qkv_lib.scaled_dot_product_attention`, which returns the weights. With
+    ``need_weights=False`` they use PyTorch's fused
+    ``torch.nn.functional.scaled_dot_product_attention``: the same maths, faster, without
+    storing the ``(B, H, T, S)`` weights; a query whose keys are all masked still gets a zero
+    attention output there.
     """
 
     def __init__(
@@ -65,7 +74,7 @@ class MultiHeadAttention(nn.Module):
                 f"so that every head gets Dh = embed_dim / num_heads dimensions"
             )
         self.head_dim = embed_dim // num_heads
-        self.batch_first = batch_first
+        self.batch_first = _validate.flag("batch_first", batch_first)
         factory = {"device": device, "dtype": dtype}
         self.in_proj = QKVProjection(
             embed_dim, embed_dim, kdim=kdim, vdim=vdim, bias=bias, **factory
@@ -87,105 +96,81 @@ class MultiHeadAttention(nn.Module):
     ) -> tuple[Tensor, Tensor | None]:
         key = query if key is None else key
         value = key if value is None else value
-        query = _validate.tensor("query", query, ndim=(2, 3))
-        key = _validate.tensor("key", key, ndim=(2, 3))
-        value = _validate.tensor("value", value, ndim=(2, 3))
-        batched = query.dim() == 3
-        if key.dim() != query.dim() or value.dim() != query.dim():
-            raise ValueError(
-                "query, key and value must all be batched (3-D) or all unbatched (2-D), got "
-                f"query {_validate.shape_of(query)}, key {_validate.shape_of(key)}, "
-                f"value {_validate.shape_of(value)}"
-            )
+        _validate.flag("need_weights", need_weights)
+        _validate.flag("average_attn_weights", average_attn_weights)
+        _validate.flag("is_causal", is_causal)
+        batched = _validate.mha_inputs(query, key, value, self.out_proj.weight)
         if not batched:
             query, key, value = query[None], key[None], value[None]  # (1, T, E) ...
-            if key_padding_mask is not None and isinstance(key_padding_mask, Tensor):
+            if isinstance(key_padding_mask, Tensor):
                 key_padding_mask = key_padding_mask[None]  # (1, S)
         elif not self.batch_first:
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))  # (B, T, E) ...
-        self._check_sizes(query, key, value)
+        _validate.mha_sizes(query, key, value, self.embed_dim, self.kdim, self.vdim)
         B, T, S = query.size(0), query.size(1), key.size(1)
 
-        mask = self._combined_mask(key_padding_mask, attn_mask, is_causal, B, T, S, query)
+        causal = is_causal and attn_mask is None  # is_causal alone: build no mask at all
+        mask = self._combined_mask(key_padding_mask, attn_mask, B, T, S, query.dtype)
+        if causal and mask is not None:  # padding as well: add the causal mask to it
+            mask = mask + additive_mask(causal_mask(T, S, device=query.device), query.dtype)
+            causal = False
         q, k, v = self.in_proj(query, key, value)  # (B, T, E), (B, S, E), (B, S, E)
         q = split_heads(q, self.num_heads)  # (B, H, T, Dh)
         k = split_heads(k, self.num_heads)  # (B, H, S, Dh)
         v = split_heads(v, self.num_heads)  # (B, H, S, Dh)
         # Default scale 1/√Dh: the width of q and k in each head.
-        heads, weights = scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, H, T, Dh)
+        if need_weights:
+            heads, weights = scaled_dot_product_attention(q, k, v, mask, causal)  # (B, H, T, Dh)
+        else:
+            heads, weights = self._fused_attention(q, k, v, mask, causal), None
         out = self.out_proj(merge_heads(heads))  # (B, T, E)
 
         if not batched:
-            out, weights = out[0], weights[0]  # (T, E), (H, T, S)
+            out = out[0]  # (T, E)
         elif not self.batch_first:
             out = out.transpose(0, 1)  # (T, B, E)
         if not need_weights:
             return out, None
+        if not batched:
+            weights = weights[0]  # (H, T, S)
         if average_attn_weights:
             weights = weights.mean(dim=-3)  # (B, T, S)
         return out, weights
 
-    def _check_sizes(self, query: Tensor, key: Tensor, value: Tensor) -> None:
-        """Check batch-first ``(B, T, E)``, ``(B, S, kdim)``, ``(B, S, vdim)`` against the layer."""
-        shapes = {
-            n: _validate.shape_of(t) for n, t in (("query", query), ("key", key), ("value", value))
-        }
-        for name, t, size, what in (
-            ("query", query, self.embed_dim, "embed_dim"),
-            ("key", key, self.kdim, "kdim"),
-            ("value", value, self.vdim, "vdim"),
-        ):
-            if t.size(-1) != size:
-                raise ValueError(
-                    f"{name} has last dimension {t.size(-1)} (batch-first shape {shapes[name]}), "
-                    f"but this layer expects {what} = {size}"
-                )
-        if not query.size(0) == key.size(0) == value.size(0):
-            raise ValueError(
-                "query, key and value must have the same batch size B, got batch-first shapes "
-                f"query {shapes['query']}, key {shapes['key']}, value {shapes['value']}"
-            )
-        if key.size(1) != value.size(1):
-            raise ValueError(
-                "key and value must have the same length S, got batch-first shapes "
-                f"key {shapes['key']} and value {shapes['value']}"
-            )
-        _validate.same_dtype(query=query, key=key, value=value)
+    @staticmethod
+    def _fused_attention(
+        q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, causal: bool
+    ) -> Tensor:
+        """Each head's attention ``(B, H, T, Dh)`` by PyTorch's fused kernel (``mask`` additive).
+
+        A query whose keys are all masked gets a zero output, as in our function; some fused
+        kernels give NaN there, so such rows, when there are any, are set to zero.
+        """
+        heads = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)
+        if mask is not None:
+            blocked = torch.isneginf(mask).all(dim=-1, keepdim=True)  # (B|1, H|1, T|1, 1)
+            if blocked.any():
+                heads = heads.masked_fill(blocked, 0.0)
+        return heads
 
     def _combined_mask(
         self,
         key_padding_mask: Tensor | None,
         attn_mask: Tensor | None,
-        is_causal: bool,
         B: int,
         T: int,
         S: int,
-        query: Tensor,
+        dtype: torch.dtype,
     ) -> Tensor | None:
-        """Merge the module's masks into one additive ``(B, H, T, S)`` mask (or ``None``)."""
-        H, dtype = self.num_heads, query.dtype
-        if attn_mask is None and is_causal:
-            attn_mask = ~causal_mask(T, S, device=query.device)  # (T, S), True = may not attend
+        """Merge the module's masks into one additive mask broadcasting to ``(B, H, T, S)``."""
+        H = self.num_heads
+        _validate.mha_masks(key_padding_mask, attn_mask, B, H, T, S)
         mask = None
         if attn_mask is not None:
-            _validate.tensor("attn_mask", attn_mask, ndim=(2, 3), floating=False)
-            expected, describe = (
-                ((T, S), "(T, S)") if attn_mask.dim() == 2 else ((B * H, T, S), "(B*H, T, S)")
-            )
-            _validate.mask(
-                "attn_mask", attn_mask, expected, describe=describe, allow_broadcast=False
-            )
-            mask = self._additive(attn_mask, dtype)
+            mask = self._additive(attn_mask, dtype)  # (T, S) or (B*H, T, S)
             if attn_mask.dim() == 3:
                 mask = mask.view(B, H, T, S)
         if key_padding_mask is not None:
-            _validate.mask(
-                "key_padding_mask",
-                key_padding_mask,
-                (B, S),
-                describe="(B, S)",
-                allow_broadcast=False,
-            )
             padding = self._additive(key_padding_mask, dtype)[:, None, None, :]  # (B, 1, 1, S)
             mask = padding if mask is None else mask + padding
         return mask

@@ -46,7 +46,7 @@ class QKVProjection(nn.Module):
         self.attention_dim = _validate.positive_int("attention_dim", attention_dim)
         self.kdim = input_dim if kdim is None else _validate.positive_int("kdim", kdim)
         self.vdim = input_dim if vdim is None else _validate.positive_int("vdim", vdim)
-        factory = {"device": device, "dtype": dtype}
+        factory = _factory(bias, device, dtype)
         # Each weight is the transpose of its matrix: q_proj.weight = W_qᵀ, and so on.
         self.q_proj = nn.Linear(self.input_dim, attention_dim, bias=bias, **factory)
         self.k_proj = nn.Linear(self.kdim, attention_dim, bias=bias, **factory)
@@ -65,6 +65,12 @@ class QKVProjection(nn.Module):
                 "key and value must have the same positions (all dimensions but the last), "
                 f"got key {_validate.shape_of(key)} and value {_validate.shape_of(value)}"
             )
+        for name, x, layer in (
+            ("query", query, self.q_proj),
+            ("key", key, self.k_proj),
+            ("value", value, self.v_proj),
+        ):
+            _validate.dtype_of_weights(name, x, layer.weight)
         q = self.q_proj(query)  # (..., T, attention_dim)
         k = self.k_proj(key)  # (..., S, attention_dim)
         v = self.v_proj(value)  # (..., S, attention_dim)
@@ -75,3 +81,12 @@ class QKVProjection(nn.Module):
             f"input_dim={self.input_dim}, attention_dim={self.attention_dim}, "
             f"kdim={self.kdim}, vdim={self.vdim}"
         )
+
+
+def _factory(bias: object, device: object, dtype: object) -> dict:
+    """Check the layer's ``bias``, ``device`` and ``dtype``; return ``device`` and ``dtype``."""
+    _validate.flag("bias", bias)
+    return {
+        "device": _validate.device("device", device),
+        "dtype": _validate.float_dtype("dtype", dtype),
+    }

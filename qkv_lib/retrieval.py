@@ -30,6 +30,10 @@ def exact_lookup(query: str, table: Mapping[str, object]) -> object:
         raise TypeError(f"table must be a dict (a Mapping); got {type(table).__name__}")
     try:
         return table[query]
+    except TypeError:  # e.g. a list: a dict key must be hashable
+        raise TypeError(
+            f"query must be a key such as a string, got {type(query).__name__} {query!r}"
+        ) from None
     except KeyError:
         available = ", ".join(repr(key) for key in table)
         raise KeyError(
@@ -62,6 +66,7 @@ def soft_lookup(
     query = _validate.tensor("query", query)
     keys = _validate.tensor("keys", keys)
     values = _validate.tensor("values", values)
+    _validate.same_dtype(query=query, keys=keys, values=values)
     if keys.ndim != 2:
         raise ValueError(f"keys must be 2-D with shape (S, E); got shape {tuple(keys.shape)}")
     S, E = keys.shape

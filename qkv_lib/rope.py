@@ -12,6 +12,8 @@ i + Dk/2 (not with its neighbour i + 1, as in the original paper's interleaved l
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -37,8 +39,8 @@ def rotary(x: Tensor, positions: Tensor | None = None, base: float = 10000.0) ->
         )
     if isinstance(base, bool) or not isinstance(base, (int, float)):
         raise TypeError(f"base must be a number, got {type(base).__name__}")
-    if not base > 1:
-        raise ValueError(f"base must be greater than 1, got {base}")
+    if not 1 < base < math.inf:
+        raise ValueError(f"base must be a finite number greater than 1, got {base}")
     if positions is None:
         positions = torch.arange(T, device=x.device)  # (T,)
     else:

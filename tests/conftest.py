@@ -11,6 +11,17 @@ import matplotlib.pyplot as plt
 import pytest
 from book_build import REPO, build, require_vendor_assets
 from filelock import FileLock
+from hypothesis import settings
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: "ci", the default, runs a fixed number of
+# examples per test, derandomized so that every run tests the same ones; "dev" searches ten
+# times longer, at random, and keeps failures in .hypothesis/. A file with many tests may
+# take a share of max_examples each (tests/test_checker_fuzz.py).
+settings.register_profile(
+    "ci", max_examples=50, derandomize=True, deadline=None, database=None, print_blob=True
+)
+settings.register_profile("dev", max_examples=500, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Headless Chromium as root on a machine with no GPU and no network beyond the package mirrors.
 CHROMIUM_FLAGS = (

@@ -135,3 +135,27 @@ def test_gradients_flow_and_stay_finite_with_a_fully_masked_row():
     for t in (q, k, v):
         assert torch.isfinite(t.grad).all()
     assert torch.all(q.grad[2] == 0)
+
+
+@pytest.mark.parametrize("mask", [None, "bool-batched", "float-2d"])
+def test_gradients_match_torch(mask):
+    """With autograd the weights are a new tensor (without, they overwrite the scores)."""
+    ours = [t.requires_grad_() for t in random_qkv((2,), 3, 5, Dk=8, Dv=6)]
+    theirs = [t.detach().clone().requires_grad_() for t in ours]
+    attn_mask = make_mask(mask, (2,), 3, 5, torch.float64)
+    out, weights = qkv.scaled_dot_product_attention(*ours, attn_mask=attn_mask)
+    (out.square().sum() + weights[..., 0].sum()).backward()
+    ref_out, ref_weights = torch_reference(*theirs, attn_mask=attn_mask)
+    (ref_out.square().sum() + ref_weights[..., 0].sum()).backward()
+    for mine, reference in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(mine.grad, reference.grad)
+
+
+def test_same_numbers_with_and_without_autograd():
+    q, k, v = random_qkv((2, 3), 4, 6, Dk=8, Dv=5)
+    with torch.no_grad():
+        out, weights = qkv.scaled_dot_product_attention(q, k, v)
+    grad_out, grad_weights = qkv.scaled_dot_product_attention(q.requires_grad_(), k, v)
+    assert grad_weights.requires_grad and not weights.requires_grad
+    torch.testing.assert_close(out, grad_out.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(weights, grad_weights.detach(), rtol=0, atol=0)

@@ -68,7 +68,7 @@ def test_loglog_slope_recovers_a_power_law():
         (lambda: time_call(lambda: None, repeats=0), ValueError, "repeats"),
         (lambda: largest_new_tensor(len, [1, 2]), TypeError, "args[0]"),
         (lambda: attention_costs(()), ValueError, "sizes"),
-        (lambda: attention_costs((16, 0)), ValueError, "each size"),
+        (lambda: attention_costs((16, 0)), ValueError, "sizes[1]"),
         (lambda: attention_costs((16,), head_dim=2.0), TypeError, "head_dim"),
         (lambda: loglog_slope([1, 2], [1, 2, 3]), ValueError, "same length"),
         (lambda: loglog_slope([1, 2], [0, 1]), ValueError, "positive"),

@@ -199,3 +199,71 @@ def test_check_is_judge_of_observe(exercise_id):
     exercise = EXERCISES[exercise_id]
     for answer in (exercise.reference, *(m.compute for m in exercise.mistakes), np.ones):
         assert check(exercise_id, answer) == judge(exercise, observe(exercise, answer))
+
+
+# ------------------------------------------------- what observe records, and lets through
+def test_sys_exit_in_the_answer_is_recorded_as_its_error():
+    def answer(Q, K):
+        raise SystemExit(3)
+
+    call = observe(EXERCISES["scores"], answer).call
+    assert (call.error.type_name, call.error.message, call.value) == ("SystemExit", "3", None)
+
+
+class Interruption(BaseException):
+    """What a caller's own time limit raises (the grader's OutOfTime is one)."""
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, Interruption])
+def test_an_interruption_goes_through_observe(error):
+    def answer(Q, K):
+        raise error
+
+    with pytest.raises(error):
+        observe(EXERCISES["scores"], answer)
+
+
+def test_a_recursion_error_records_no_failed_matrix_product():
+    class Deep(torch.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            return cls.__torch_function__(func, types, args, kwargs)  # never ends
+
+    def answer(Q, K):
+        return Q.as_subclass(Deep) @ K.mT  # the recursion runs inside the product
+
+    call = observe(EXERCISES["scores"], answer).call
+    assert call.error.type_name == "RecursionError" and call.failed_matmul is None
+    assert "calling itself" in check("scores", answer).message
+
+
+def test_a_named_tuple_is_read_as_a_tuple_and_a_long_one_by_its_type():
+    from collections import namedtuple
+
+    Out = namedtuple("Out", "output weights")
+    call = observe(EXERCISES["scores"], lambda Q, K: Out(scores(Q, K), None)).call
+    assert call.type_name == "Out" and isinstance(call.value, tuple) and len(call.value) == 2
+    long = observe(EXERCISES["scores"], lambda Q, K: [scores(Q, K)] * 1000).call
+    assert long.value == Opaque("list")
+
+
+def test_names_and_signatures_are_kept_short():
+    Long = type("L" * 5000, (), {})
+    call = observe(EXERCISES["scores"], lambda Q, K: Long()).call
+    assert call.value == Opaque("L" * 200)
+
+    def answer(Q, K, third="x" * 5000):
+        return scores(Q, K)
+
+    assert len(observe(EXERCISES["scores"], answer).signature) == 200
+
+
+def test_a_tensor_subclass_is_read_without_its_overrides():
+    class Lying(torch.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            raise RuntimeError("never call me")
+
+    call = observe(EXERCISES["scores"], lambda Q, K: scores(Q, K).as_subclass(Lying)).call
+    assert type(call.value) is torch.Tensor and call.type_name == "Lying"
+    assert check("scores", lambda Q, K: scores(Q, K).as_subclass(Lying)).code == "pass"

@@ -66,6 +66,7 @@ SPEC_CODES = {
     "wrong-shape",
     "non-finite",
     "mutates-input",
+    "too-slow",
     "missing-scale",
     "wrong-scale",
     "transposed-scores",
@@ -98,6 +99,7 @@ ACTIONABLE = {
     "wrong-shape": ("shape", "expected"),
     "non-finite": ("nan", "inf", "finite"),
     "mutates-input": ("in place", "in-place", "inplace", "modif", "mutat", "chang", "clone"),
+    "too-slow": ("took longer than",),
     "missing-scale": ("√", "sqrt", "scal", "divid"),
     "wrong-scale": ("√", "sqrt", "scal", "divid"),
     "transposed-scores": ("transpos", "kᵀ", "order", "swap", "(t, s)", "mt"),
@@ -936,6 +938,8 @@ def test_junk_gets_its_code_without_raising(exercise_id, label, make_answer, cod
     result = expect(exercise_id, make_answer(exercise_id), code)
     if label == "raises-ValueError":
         assert "ValueError" in result.message, result.message
+    if label == "infinite-recursion":
+        assert "RecursionError" in result.message and "calling itself" in result.message
 
 
 def _returns_numpy(exercise_id):

@@ -248,7 +248,7 @@ def test_two_mistakes_at_once_get_a_hint_naming_one_of_them():
     swapped_unscaled = lambda q_weight, k_weight: k_weight.T @ q_weight  # noqa: E731
     expect("matching_rule", swapped_unscaled, "wrong-values", "2 times the transpose")
     scaled_thrice = lambda q_weight, k_weight: rule_ref(q_weight, k_weight) / 3  # noqa: E731
-    expect("matching_rule", scaled_thrice, "wrong-values", "0.333 times the rule", "1/√d_k")
+    expect("matching_rule", scaled_thrice, "wrong-scale", "times 0.333", "by E = 6", "√d_k")
 
 
 def test_the_rule_checker_weights_are_not_square():

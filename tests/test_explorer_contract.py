@@ -2,10 +2,12 @@
 
 Every ``*_explorer`` builder in ``qkv_lib.widgets.__all__`` is found and held to the same
 rules: it builds with no arguments; its ``draw`` is pure (same controls, same SVG; no
-change to ``matplotlib.rcParams``; no pyplot figure left open); its alt text follows the
-controls and names their values; its grid and its HTML twin stay within the budgets; its
-display sends the expected mime types. What is special to one explorer (its maths, its
-grid, its wording) is tested in that explorer's own ``test_widgets_*.py``.
+change to ``matplotlib.rcParams``; no pyplot figure left open); its frames come from one
+figure built once and updated, and updating it then rendering gives the picture of a fresh
+``draw`` at every grid point, whatever it showed before; its alt text follows the controls
+and names their values; its grid and its HTML twin stay within the budgets; its display
+sends the expected mime types. What is special to one explorer (its maths, its grid, its
+wording) is tested in that explorer's own ``test_widgets_*.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from qkv_lib import widgets
-from qkv_lib.plotting import course_style, figure_to_svg
+from qkv_lib.plotting import course_style, figure_to_png, figure_to_svg
 from qkv_lib.widgets import MAX_FRAMES, Dropdown, Explorer, Slider
 from qkv_lib.widgets.explorer import HTML_BUDGET_BYTES
 from qkv_lib.widgets.frames import compact_svg
@@ -120,6 +122,49 @@ def test_draw_is_pure(name, explorer):
     other = getattr(widgets, name)()  # the builder again: a separate frame cache
     assert other.frame(**last) == explorer.frame(**last) != explorer.frame()
     assert dict(mpl.rcParams) == rc and plt.get_fignums() == figures
+
+
+# --- one figure, updated -------------------------------------------------------------------
+
+
+def test_the_twin_frames_updated_in_place_are_fresh_draws(explorer, twin):
+    """The twin's frames come from one figure updated in grid order: each must be, byte for
+    byte, the SVG of a figure drawn anew for its values."""
+    assert callable(explorer.build) and callable(explorer.update)
+    page = _Twin()
+    page.feed(twin)
+    frames = json.loads(page.json)["frames"]
+    for values, frame in zip(explorer.grid(), frames, strict=True):
+        assert frame == _svg(explorer.render(**values)), values
+    assert explorer._cache.rendered()  # and the cache that holds them is the explorer's
+
+
+def test_the_live_widget_updates_one_figure_to_fresh_draws(name):
+    """Moving each control of a new widget through all its values (the others at their
+    defaults, every frame drawn for the first time) shows, after each move, the SVG of a
+    fresh draw; the PNG fallback of the figure left in any state is a fresh draw's, pixel
+    for pixel."""
+    explorer = getattr(widgets, name)()
+    widget = explorer.widget()
+    figure = explorer._cache._figure
+    assert figure is not None  # built once, for the first frame
+    moves = 0
+    for spec in explorer.controls:
+        control = widget.controls[spec.name]
+        for value in [v for v in spec.choices if v != spec.default] + [spec.default]:
+            control.value = value
+            values = widget.current_values()
+            if value != spec.default:
+                moves += 1
+                assert widget.image.value == _svg(explorer.render(**values)).encode(), values
+        assert explorer._cache._figure is figure  # the same figure, updated
+    assert moves == sum(len(c.choices) - 1 for c in explorer.controls)
+    last = explorer.controls[-1]
+    other = {last.name: next(v for v in last.choices if v != last.default)}
+    explorer.frame(**other)  # the figure now shows another frame than the PNG's
+    with course_style():
+        fresh = figure_to_png(explorer.render())
+    assert explorer.png() == fresh
 
 
 # --- alt text -----------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_observations_are_judged_here_and_anything_else_earns_nothing(tmp_path, 
     given = {i: _given(i) for i in FOUR}
     results = judge.judge_outputs(tmp_path, given, "crashed", "gone")
     assert [(r.code, r.points) for r in results] == [
-        ("pass", 1), ("unreadable-output", 0), ("missing-scale", 0), ("error", 0),
+        ("pass", 1), ("unreadable-output", 0), ("missing-scale", 0), ("too-slow", 0),
     ]  # fmt: skip
     assert "10 s" in results[3].message
 
@@ -232,7 +232,7 @@ def test_harvest_observes_each_function_and_notes_the_missing_and_the_endless(
     notes = {p.stem: json.loads(p.read_text())["state"] for p in (tmp_path / "out").glob("*.json")}
     assert notes == {"attention_weights": "absent", "attention": "absent", "causal_mask": "timeout"}
     results = judge.judge_outputs(tmp_path / "out", {i: _given(i) for i in FOUR}, "crashed", "")
-    assert [r.code for r in results] == ["pass", "not-attempted", "not-attempted", "error"]
+    assert [r.code for r in results] == ["pass", "not-attempted", "not-attempted", "too-slow"]
     assert "a Tensor" in results[1].message
 
 

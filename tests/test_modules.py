@@ -208,3 +208,98 @@ def test_from_torch_refuses_what_it_does_not_model(kwargs, fragment):
 def test_from_torch_refuses_other_modules():
     with pytest.raises(TypeError, match=r"torch\.nn\.MultiheadAttention, got Linear"):
         qkv.MultiHeadAttention.from_torch(nn.Linear(4, 4))
+
+
+@pytest.mark.parametrize("padded", [False, True])
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_is_causal_alone_matches_torch_given_the_causal_mask(need_weights, padded):
+    """is_causal without attn_mask builds the causal mask; a key_padding_mask is added to it."""
+    reference, ours = pair(True, cross=False, bias=True, dtype=torch.float64)
+    x, _, _ = inputs(True, False, torch.float64)
+    kwargs = {"need_weights": need_weights}
+    if padded:
+        kwargs["key_padding_mask"] = torch.tensor([[False] * T, [False] * (T - 1) + [True]])
+    causal = ~qkv.causal_mask(T)  # (T, T), module convention: True = may not attend
+    expected, _ = reference(x, x, x, attn_mask=causal, is_causal=True, **kwargs)
+    out, _ = ours(x, is_causal=True, **kwargs)
+    torch.testing.assert_close(out, expected)
+
+
+def fully_masked(kind):
+    """Module-convention masks that leave some queries no key at all, and those (b, t) pairs."""
+    if kind == "attn-bool":
+        attn_mask = torch.zeros(T, S, dtype=torch.bool)
+        attn_mask[1] = True  # query 1 may attend to nothing, in every batch item
+        return {"attn_mask": attn_mask}, [(b, 1) for b in range(B)]
+    if kind == "attn-float":
+        attn_mask = torch.zeros(T, S, dtype=torch.float64)
+        attn_mask[2] = float("-inf")
+        return {"attn_mask": attn_mask}, [(b, 2) for b in range(B)]
+    if kind == "padding":
+        padding = torch.zeros(B, S, dtype=torch.bool)
+        padding[1] = True  # batch item 1 has no real key: all its queries are blocked
+        return {"key_padding_mask": padding}, [(1, t) for t in range(T)]
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["attn-bool", "attn-float", "padding"])
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_fully_masked_query_outputs_the_output_bias_with_or_without_weights(kind, need_weights):
+    """The documented result holds on both paths (ours with weights, the fused kernel without)."""
+    reference, ours = pair(True, cross=True, bias=True, dtype=torch.float64)
+    query, key, value = inputs(True, True, torch.float64)
+    masks, blocked = fully_masked(kind)
+    out, _ = ours(query, key, value, need_weights=need_weights, **masks)
+    expected, _ = reference(query, key, value, need_weights=need_weights, **masks)
+    free = torch.ones(B, T, dtype=torch.bool)
+    for b, t in blocked:
+        torch.testing.assert_close(out[b, t], ours.out_proj.bias)
+        free[b, t] = False
+    torch.testing.assert_close(out[free], expected[free])
+
+
+def test_fused_kernel_giving_nan_on_fully_masked_rows_is_corrected(monkeypatch):
+    """Some fused kernels (older torch, some GPUs) give NaN where a query sees no key."""
+    real = torch.nn.functional.scaled_dot_product_attention
+
+    def nan_on_blocked_rows(q, k, v, attn_mask=None, **kwargs):
+        out = real(q, k, v, attn_mask=attn_mask, **kwargs)
+        if attn_mask is None:
+            return out
+        blocked = torch.isneginf(attn_mask).all(dim=-1, keepdim=True)  # (..., T, 1)
+        return out.masked_fill(blocked, float("nan"))
+
+    monkeypatch.setattr(torch.nn.functional, "scaled_dot_product_attention", nan_on_blocked_rows)
+    _, ours = pair(True, cross=True, bias=True, dtype=torch.float64)
+    query, key, value = inputs(True, True, torch.float64)
+    masks, _ = fully_masked("padding")
+    out, _ = ours(query, key, value, need_weights=False, **masks)
+    assert not torch.isnan(out).any()
+    torch.testing.assert_close(out[1], ours.out_proj.bias.expand(T, E))
+    torch.testing.assert_close(out, ours(query, key, value, **masks)[0])
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_each_projection_runs_as_its_own_module(need_weights):
+    """Chapter 6 hooks q_proj to show what it receives: a faster stacked projection of
+    self-attention (one matmul with [W_qᵀ; W_kᵀ; W_vᵀ]) would skip the hooks, so there is none."""
+    _, ours = pair(True, cross=False, bias=True, dtype=torch.float64)
+    x, _, _ = inputs(True, False, torch.float64)
+    seen = {}
+    layers = {"q": ours.in_proj.q_proj, "k": ours.in_proj.k_proj, "v": ours.in_proj.v_proj}
+    handles = [
+        layer.register_forward_hook(
+            lambda module, args, output, name=name: seen.update({name: (args[0], output)})
+        )
+        for name, layer in layers.items()
+    ]
+    try:
+        ours(x, need_weights=need_weights)
+    finally:
+        for handle in handles:
+            handle.remove()
+    assert set(seen) == {"q", "k", "v"}
+    for name, (received, made) in seen.items():
+        assert received is x
+        layer = layers[name]
+        torch.testing.assert_close(made, x @ layer.weight.T + layer.bias)

@@ -10,7 +10,7 @@ length T, for the step-by-step ``qkv.scaled_dot_product_attention``, which mater
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -22,6 +22,7 @@ from torch.overrides import TorchFunctionMode
 
 from .. import _validate
 from ..attention import scaled_dot_product_attention
+from .lookup_task import check_generator
 
 __all__ = ["AttentionCosts", "attention_costs", "largest_new_tensor", "loglog_slope", "time_call"]
 
@@ -115,12 +116,19 @@ def attention_costs(
     ``qkv.scaled_dot_product_attention`` and of the fused PyTorch function, and the bytes of
     the largest tensor each creates (:func:`largest_new_tensor`).
     """
-    sizes = tuple(_validate.positive_int("each size", T) for T in sizes)
+    if not isinstance(sizes, Iterable) or isinstance(sizes, str):
+        raise TypeError(f"sizes must be a sequence of ints (lengths T), got {type(sizes).__name__}")
+    sizes = tuple(_validate.positive_int(f"sizes[{i}]", T) for i, T in enumerate(sizes))
     if not sizes:
         raise ValueError("sizes must name at least one sequence length T")
-    for name, value in (("batch", batch), ("heads", heads), ("head_dim", head_dim)):
+    for name, value in (
+        ("batch", batch),
+        ("heads", heads),
+        ("head_dim", head_dim),
+        ("repeats", repeats),
+    ):
         _validate.positive_int(name, value)
-    g = torch.Generator().manual_seed(0) if generator is None else generator
+    g = torch.Generator().manual_seed(0) if generator is None else check_generator(generator)
     columns: dict[str, list] = {k: [] for k in ("us", "fs", "ub", "fb")}
     with torch.no_grad():
         for T in sizes:
@@ -134,8 +142,7 @@ def attention_costs(
 
 def loglog_slope(sizes: Sequence[float], values: Sequence[float]) -> float:
     """The least-squares slope of log(values) against log(sizes): p in values ∝ sizes ** p."""
-    xs = torch.as_tensor(sizes, dtype=torch.float64).log()
-    ys = torch.as_tensor(values, dtype=torch.float64).log()
+    xs, ys = _logs("sizes", sizes), _logs("values", values)
     if xs.dim() != 1 or xs.shape != ys.shape or xs.numel() < 2:
         raise ValueError(
             f"sizes and values must be 1-D, of the same length, at least 2; got "
@@ -144,4 +151,16 @@ def loglog_slope(sizes: Sequence[float], values: Sequence[float]) -> float:
     if not (torch.isfinite(xs).all() and torch.isfinite(ys).all()):
         raise ValueError("sizes and values must all be positive")
     dx, dy = xs - xs.mean(), ys - ys.mean()
+    if not dx.any():
+        raise ValueError(f"sizes must not all be equal (no slope to fit), got {list(sizes)}")
     return float((dx * dy).sum() / (dx * dx).sum())
+
+
+def _logs(name: str, numbers: object) -> Tensor:
+    """``log`` of a sequence of positive numbers, as a float64 tensor."""
+    try:
+        return torch.as_tensor(numbers, dtype=torch.float64).log()
+    except (TypeError, ValueError, RuntimeError):  # e.g. None, a string, [1, "a"]
+        raise TypeError(
+            f"{name} must be a sequence of positive numbers, got {type(numbers).__name__}"
+        ) from None

@@ -14,6 +14,7 @@ import math
 import torch
 from torch import Tensor
 
+from .. import _validate
 from ..attention import masked_softmax
 from ..masks import causal_mask, key_padding_mask, sdpa_mask_from_mha
 
@@ -64,8 +65,9 @@ def flow_steps(scaling: bool = True, mask: str = "none") -> dict[str, Tensor]:
     False the "scaled" step leaves the scores unchanged; masked scores are
     ``-inf``. The weights use :func:`qkv_lib.masked_softmax`, as the library's attention does.
     """
-    Q, K, V = flow_example()
+    scaling = _validate.flag("scaling", scaling)
     allowed = flow_mask(mask)
+    Q, K, V = flow_example()
     scores = Q @ K.T  # (T, S)
     scaled = scores / math.sqrt(Q.shape[-1]) if scaling else scores  # (T, S)
     masked = scaled if allowed is None else scaled.masked_fill(~allowed, float("-inf"))

@@ -17,7 +17,9 @@ import math
 import torch
 from torch import Tensor
 
+from .. import _validate
 from ..modules import MultiHeadAttention
+from ._args import index
 
 __all__ = [
     "EMBED_DIM",
@@ -111,12 +113,12 @@ def _head_weights(num_heads: int) -> Tensor:
 
 def head_weights(num_heads: int) -> Tensor:
     """Every head's attention weights on the example, shape (H, T, S) = (H, 6, 6)."""
-    return _head_weights(num_heads).clone()
+    return _head_weights(_validate.positive_int("num_heads", num_heads)).clone()
 
 
 def token_name(position: int) -> str:
     """A token's name, with its position when the word occurs twice: "cat", "the (4)"."""
-    word = TOKENS[position]
+    word = TOKENS[index("position", position, len(TOKENS), "a token of the sentence")]
     return f"{word} ({position})" if TOKENS.count(word) > 1 else word
 
 
@@ -125,6 +127,8 @@ def top_keys(num_heads: int, query: int) -> list[tuple[tuple[str, ...], float]]:
 
     Keys within 0.005 of the largest weight count as tied and are all named.
     """
+    num_heads = _validate.positive_int("num_heads", num_heads)
+    query = index("query", query, len(TOKENS), "a token of the sentence")
     rows = _head_weights(num_heads)[:, query]  # (H, S)
     best = rows.max(dim=-1).values  # (H,)
     return [

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import torch
 
+from ._args import real
+
 __all__ = [
     "KEY_ANGLES",
     "VALUE_FEATURES",
@@ -47,7 +49,10 @@ class ToyTable(NamedTuple):
 
 def query_at_angle(degrees: float, length: float = _KEY_LENGTH) -> torch.Tensor:
     """A 2-D query (E,) = (2,) pointing ``degrees`` anticlockwise from the x-axis."""
-    radians = math.radians(degrees)
+    radians = math.radians(real("degrees", degrees))
+    length = real("length", length)
+    if length < 0:
+        raise ValueError(f"length must be zero or positive, got {length}")
     return torch.tensor([length * math.cos(radians), length * math.sin(radians)])
 
 

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from .. import _validate
+from ._args import index
 
 __all__ = [
     "N_KEYS",
@@ -56,6 +57,7 @@ class LookupBatch(NamedTuple):
 
     def example(self, i: int) -> str:
         """Example ``i`` in words, e.g. ``"k3:v1 k0:v5 ... | query k0 -> v5"``."""
+        i = index("i", i, self.batch_size, "an example of the batch")
         pairs = " ".join(
             f"k{k}:v{v}"
             for k, v in zip(self.keys[i].tolist(), self.values[i].tolist(), strict=True)

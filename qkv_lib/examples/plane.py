@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import torch
 
+from ._args import real
+
 __all__ = [
     "TOKEN_ANGLES",
     "TOKEN_LENGTH",
@@ -36,7 +38,7 @@ def rotation(degrees: float) -> torch.Tensor:
     It is the transpose of the textbook matrix for column vectors, because the course
     multiplies tokens from the left (``Q = X @ W_q``).
     """
-    a = math.radians(degrees)
+    a = math.radians(real("degrees", degrees))
     c, s = math.cos(a), math.sin(a)
     return torch.tensor([[c, s], [-s, c]])  # (E, d_k) = (2, 2)
 
@@ -67,6 +69,8 @@ def project_tokens(
 
     Returns the tokens, queries, keys, scores and attention weights (self-attention, no mask).
     """
+    angle_q, scale_q = real("angle_q", angle_q), real("scale_q", scale_q)
+    angle_k = real("angle_k", angle_k)
     X = toy_tokens()  # (T, E)
     W_q = scale_q * rotation(angle_q)  # (E, d_k)
     W_k = rotation(angle_k)  # (E, d_k)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .. import _validate
 from ..attention import scaled_dot_product_attention
 from ..projections import QKVProjection
 
@@ -134,6 +135,7 @@ def source_attention(
     """
     query_source = _check_source("query_source", query_source)
     kv_source = _check_source("kv_source", kv_source)
+    projections = _validate.flag("projections", projections)
     decoder, encoder, projection = _toy_data()
     sequences = {"decoder": decoder, "encoder": encoder}
     tokens = {"decoder": DECODER_TOKENS, "encoder": ENCODER_TOKENS}
@@ -148,7 +150,7 @@ def source_attention(
     return SourceAttention(
         query_source=query_source,
         kv_source=kv_source,
-        projections=bool(projections),
+        projections=projections,
         query_tokens=tokens[query_source],
         key_tokens=tokens[kv_source],
         x_q=x_q,

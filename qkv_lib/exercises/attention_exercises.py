@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from .inputs import Inputs
-from .spec import Exercise, Mistake
+from .spec import Exercise, Mistake, ScoreScale
 
 SIZES = {"B": 2, "T": 3, "S": 5, "d_k": 8, "Dv": 6}  # every size distinct, no square matrix
 SCALES = {
@@ -43,10 +43,12 @@ def _inputs(names: tuple[str, ...], T: int = SIZES["T"]) -> Inputs:
 # --- the computation with one deliberate error at a time -----------------------------------
 
 
-def _scores(Q: Tensor, K: Tensor, *, scale: str = "sqrt", transpose: bool = False) -> Tensor:
+def _scores(
+    Q: Tensor, K: Tensor, *, scale: str = "sqrt", transpose: bool = False, factor=None
+) -> Tensor:
     d_k = Q.shape[-1]
     raw = K @ Q.transpose(-2, -1) if transpose else Q @ K.transpose(-2, -1)  # (B, T, S)
-    return raw * SCALES[scale](d_k)
+    return raw * (SCALES[scale](d_k) if factor is None else factor)
 
 
 def _weights(Q: Tensor, K: Tensor, *, dim: int = -1, softmax: bool = True, **scores) -> Tensor:
@@ -131,6 +133,7 @@ SCORES = Exercise(
     inputs=partial(_inputs, ("Q", "K")),
     outputs=(("B", "T", "S"),),
     mistakes=_score_mistakes(lambda **kw: partial(_scores, **kw)),
+    score_scale=ScoreScale("d_k", _scores, linear=True),
 )
 
 ATTENTION_WEIGHTS = Exercise(
@@ -147,6 +150,7 @@ ATTENTION_WEIGHTS = Exercise(
     mistakes=_score_mistakes(lambda **kw: partial(_weights, **kw))
     + _softmax_mistakes(lambda **kw: partial(_weights, **kw)),
     hint=_weights_hint,
+    score_scale=ScoreScale("d_k", _weights),
 )
 
 ATTENTION = Exercise(
@@ -164,6 +168,7 @@ ATTENTION = Exercise(
     + _softmax_mistakes(lambda **kw: partial(_attention, **kw)),
     probe=partial(_inputs, ("Q", "K", "V"), T=SIZES["S"]),  # K Qᵀ @ V only runs when T == S
     hint=_attention_hint,
+    score_scale=ScoreScale("d_k", _attention),
 )
 
 

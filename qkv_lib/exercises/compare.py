@@ -1,6 +1,6 @@
 """When an answer's output counts as a given output: the expected one, or a known mistake's.
 
-Used by every checker (chapters 1, 3, 4 and 5), on the tensors an
+Used by every checker (chapters 1 to 8), on the tensors an
 :class:`~qkv_lib.exercises.observation.Observation` recorded. The tolerances are loose enough
 for float32 arithmetic in the answer and far tighter than the effect of any mistake on the
 inputs.
@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from .inputs import Inputs
-from .observation import Call
+from .observation import Call, Opaque
 from .spec import Exercise, Mistake
 
 ATOL, RTOL = 1e-6, 1e-4
@@ -31,8 +31,8 @@ def close(answer: Sequence[Tensor], expected: Sequence[Tensor]) -> bool:
     if len(answer) != len(expected):
         return False
     for a, e in zip(answer, expected, strict=True):
-        if a.shape != e.shape:
-            return False
+        if a.shape != e.shape or a.device != e.device or a.is_complex():
+            return False  # e.g. a meta or complex result from a probe call: not comparable
         if e.dtype == torch.bool or a.dtype == torch.bool:
             if not torch.equal(a.bool(), e.bool()):
                 return False
@@ -60,6 +60,8 @@ def first_match(
 def as_tensors(call: Call, n: int) -> tuple[Tensor, ...] | str:
     """What ``call`` returned as ``n`` tensors, or a message saying why it is not."""
     value, what = call.value, call.type_name
+    if isinstance(value, Opaque):  # e.g. "sparse_coo tensor", where the type says "Tensor"
+        what = value.type_name
     if n == 1:
         if isinstance(value, Tensor):
             return (value,)
@@ -84,7 +86,7 @@ def mistake_on_probe(exercise: Exercise, call: Call, probe: Inputs) -> Mistake |
     Some mistakes only run where sizes coincide: an answer that raised on the main inputs
     was called again on the probe inputs, and may compute one of them there.
     """
-    if call.error is not None or call.mutated:
+    if call.error is not None or call.mutated or call.timed_out is not None:
         return None
     tensors = as_tensors(call, len(exercise.outputs))
     if isinstance(tensors, str):

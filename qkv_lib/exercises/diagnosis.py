@@ -1,13 +1,14 @@
 """Judging an observed answer: an ordered list of small steps, and the first that speaks wins.
 
-The order is :data:`STEPS`: not attempted; an exception (named as a known mistake when one
-explains it, else translated into advice); an argument changed in place; the wrong type;
-correct; a known mistake; the wrong shape; NaN or inf; the largest difference and where.
-The steps read only an :class:`~qkv_lib.exercises.observation.Observation` and the
-exercise's own references and mistakes: they never call the learner's function, so a grader
-can judge in its own process what the learner's process observed. The exercises (chapters
-1, 3, 4 and 5) use float64 inputs whose sizes are all distinct, so a transposed or wrongly
-scaled answer changes shapes or values in a recognisable way.
+The order is :data:`STEPS`: not attempted; out of time; an exception (named as a known
+mistake when one explains it, else translated into advice); an argument changed in place;
+the wrong type; correct; a known mistake; the wrong shape; NaN or inf; right up to a scale
+(:mod:`~qkv_lib.exercises.scale`); the largest difference and where. The steps read only an
+:class:`~qkv_lib.exercises.observation.Observation` and the exercise's own references and
+mistakes: they never call the learner's function, so a grader can judge in its own process
+what the learner's process observed. The exercises (chapters 1 to 8) use float64 inputs
+whose sizes are all distinct, so a transposed or wrongly scaled answer changes shapes or
+values in a recognisable way.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import torch
 
 from .compare import close, first_match, mistake_on_probe
 from .context import Context, Step
+from .deadline import TIMEOUT_ENV
 from .inputs import Inputs
 from .messages import axes, describe, difference, hint, which_output
-from .observation import Observation
+from .observation import PAYLOAD_ELEMENTS, Observation
 from .result import CheckResult
+from .scale import wrong_scale
 from .spec import Exercise
 from .translate import explain
 
@@ -61,6 +64,18 @@ def not_implemented(c: Context) -> CheckResult | None:
             "not-attempted", "Not attempted yet: replace the `raise NotImplementedError`."
         )
     return None
+
+
+def too_slow(c: Context) -> CheckResult | None:
+    seconds = c.call.timed_out
+    if seconds is None:
+        return None
+    return c.result(
+        "too-slow",
+        f"Your function took longer than {seconds:g} s on the checker's small inputs and was "
+        "stopped. Look for a loop that never ends, or work that grows far faster than the "
+        f"inputs. (The environment variable {TIMEOUT_ENV} sets the limit.)",
+    )
 
 
 def mistake_that_raised(c: Context) -> CheckResult | None:
@@ -129,7 +144,8 @@ def not_bool(c: Context) -> CheckResult | None:
     mask = c.returned[0]
     if c.exercise.dtype != "bool" or mask.dtype == torch.bool:
         return None
-    additive = mask.is_floating_point() and torch.isneginf(mask).any()
+    small = mask.numel() <= PAYLOAD_ELEMENTS  # e.g. not torch.zeros(1).expand(10**9)
+    additive = mask.is_floating_point() and small and bool(torch.isneginf(mask).any())
     return c.result(
         "wrong-type",
         f"Return a bool tensor (True = {c.exercise.true_means}); yours has dtype {mask.dtype}. "
@@ -173,6 +189,13 @@ def not_finite(c: Context) -> CheckResult | None:
     return None
 
 
+def scaled(c: Context) -> CheckResult | None:
+    if c.exercise.dtype != "float":
+        return None
+    message = wrong_scale(c.exercise, c.returned, c.expected, c.inputs)
+    return None if message is None else c.result("wrong-scale", message)
+
+
 def largest_difference(c: Context) -> CheckResult | None:
     for i, (got, want) in enumerate(zip(c.returned, c.expected, strict=True)):
         if not close((got,), (want,)):
@@ -191,6 +214,7 @@ STEPS: tuple[Step, ...] = (
     not_a_function,
     wrong_parameters,
     not_implemented,
+    too_slow,
     mistake_that_raised,
     raised,
     changed_in_place,
@@ -202,6 +226,7 @@ STEPS: tuple[Step, ...] = (
     known_mistake,
     wrong_shape,
     not_finite,
+    scaled,
     largest_difference,
 )
 
@@ -218,10 +243,17 @@ def judge(
     exercise's own). Never calls the answer, and never raises for anything it did.
     """
     context = Context(exercise, observation, inputs, probe)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch's warnings are not the checker's message
-        for step in STEPS:
-            found = step(context)
-            if found is not None:
-                return found
+    # The checker's tensors are tiny: waking torch's thread pool for each of the hundreds of
+    # operations a scale fit makes costs far more than it saves (100x on a busy machine).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's warnings are not the checker's message
+            for step in STEPS:
+                found = step(context)
+                if found is not None:
+                    return found
+    finally:
+        torch.set_num_threads(threads)
     return context.result("wrong-values", "The values are not right.")  # pragma: no cover

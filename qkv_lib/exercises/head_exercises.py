@@ -15,7 +15,7 @@ from torch import Tensor
 from .inputs import Inputs
 from .observation import MatmulRecord
 from .projection_exercises import KV_SOURCE, Q_SOURCE, TRANSPOSED_W
-from .spec import Exercise, Mistake
+from .spec import Exercise, Mistake, ScoreScale
 
 HEAD_SIZES = {"B": 2, "T": 3, "H": 4, "Dh": 6, "E": 24}
 
@@ -131,6 +131,7 @@ def _mha(
     bare_merge=False,
     out_proj=True,
     transpose=(),
+    factor=None,
 ):
     W = {"q": W_q, "k": W_k, "v": W_v, "o": W_o}
     W = {k: (w.T if k in transpose else w) for k, w in W.items()}
@@ -139,13 +140,14 @@ def _mha(
     k = _split(sources[kv_from] @ W["k"], num_heads, bare=bare_split)  # (B, H, S, Dh)
     v = _split(sources[kv_from] @ W["v"], num_heads, bare=bare_split)  # (B, H, S, Dh)
     E, Dh = x_q.shape[-1], x_q.shape[-1] // num_heads
-    factor = {
-        "sqrt_dh": 1 / math.sqrt(Dh),
-        "none": 1.0,
-        "sqrt_e": 1 / math.sqrt(E),
-        "dh": 1 / Dh,
-        "times": math.sqrt(Dh),
-    }[scale]
+    if factor is None:
+        factor = {
+            "sqrt_dh": 1 / math.sqrt(Dh),
+            "none": 1.0,
+            "sqrt_e": 1 / math.sqrt(E),
+            "dh": 1 / Dh,
+            "times": math.sqrt(Dh),
+        }[scale]
     scores = q @ k.transpose(-2, -1) * factor  # (B, H, T, S)
     weights = torch.softmax(scores, dim=dim) if softmax else scores
     merged = _merge(weights @ v, bare=bare_merge)  # (B, T, E)
@@ -223,4 +225,5 @@ MULTI_HEAD_ATTENTION = Exercise(
         _mha_mistake("transposed-weights", TRANSPOSED_W, transpose=("q", "k", "v")),
     ),
     failed_matmul=_unmoved_heads,
+    score_scale=ScoreScale("Dh", _mha),
 )

@@ -15,7 +15,7 @@ from torch import Tensor
 
 from .attention_exercises import OVER_D_K, SCALES, TIMES
 from .inputs import Inputs
-from .spec import Exercise, Mistake
+from .spec import Exercise, Mistake, ScoreScale
 
 LOOKUP_SIZES = {"E": 4, "S": 5, "Dv": 3}
 
@@ -37,8 +37,10 @@ def _lookup(
     scale: str = "sqrt",
     softmax: bool = True,
     swap: bool = False,
+    factor: float | None = None,
 ) -> tuple[Tensor, Tensor]:
-    scores = keys @ query * SCALES[scale](query.shape[-1])  # (S,)
+    scale_by = SCALES[scale](query.shape[-1]) if factor is None else factor
+    scores = keys @ query * scale_by  # (S,)
     weights = torch.softmax(scores, dim=-1) if softmax else scores  # (S,)
     output = weights @ values  # (Dv,)
     return (weights, output) if swap else (output, weights)
@@ -75,4 +77,5 @@ SOFT_LOOKUP = Exercise(
             partial(_lookup, swap=True),
         ),
     ),
+    score_scale=ScoreScale("E", _lookup, name="d_k"),
 )

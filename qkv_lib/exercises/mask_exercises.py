@@ -16,7 +16,7 @@ from torch import Tensor
 
 from .attention_exercises import SCALES, SIZES, qkv_tensors
 from .inputs import Inputs
-from .spec import Exercise, Mistake
+from .spec import Exercise, Mistake, ScoreScale
 
 
 def _mask() -> Tensor:
@@ -33,9 +33,12 @@ def _mask_inputs() -> Inputs:
     return Inputs((*qkv_tensors(), _mask()), ("Q", "K", "V", "mask"), SIZES)
 
 
-def _masked(Q, K, V, mask, *, scale="sqrt", fill=float("-inf"), invert=False, after=False):
+def _masked(
+    Q, K, V, mask, *, scale="sqrt", fill=float("-inf"), invert=False, after=False, factor=None
+):
     allowed = ~mask if invert else mask
-    scores = Q @ K.transpose(-2, -1) * SCALES[scale](Q.shape[-1])  # (B, T, S)
+    scale_by = SCALES[scale](Q.shape[-1]) if factor is None else factor
+    scores = Q @ K.transpose(-2, -1) * scale_by  # (B, T, S)
     if after:  # the mistake: hide the keys after the softmax, without renormalising
         weights = torch.softmax(scores, dim=-1).masked_fill(~allowed, 0.0)
     else:
@@ -110,4 +113,5 @@ MASKED_ATTENTION = Exercise(
         Mistake("missing-scale", _MISSING_SCALE, partial(_masked, scale="none")),
     ),
     hint=_mask_hint,
+    score_scale=ScoreScale("d_k", _masked),
 )

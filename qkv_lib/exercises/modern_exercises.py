@@ -16,7 +16,7 @@ from torch import Tensor
 
 from .inputs import Inputs
 from .observation import MatmulRecord
-from .spec import Exercise, Mistake
+from .spec import Exercise, Mistake, ScoreScale
 
 # --- grouped-query attention ----------------------------------------------------------------
 
@@ -33,13 +33,14 @@ def _gqa_inputs() -> Inputs:
     return Inputs((q, k, v), ("q", "k", "v"), GQA_SIZES)
 
 
-def _gqa(q, k, v, *, interleave=True, scale="sqrt_dh", dim=-1):
+def _gqa(q, k, v, *, interleave=True, scale="sqrt_dh", dim=-1, factor=None):
     H, G, Dh = q.size(1), k.size(1), q.size(-1)
     if interleave:  # key/value head g serves query heads g·H/G ... (g+1)·H/G - 1
         k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
     else:  # the mistake: the G heads cycle, head h gets key/value head h % G
         k, v = k.repeat(1, H // G, 1, 1), v.repeat(1, H // G, 1, 1)  # (B, H, S, Dh)
-    factor = {"sqrt_dh": 1 / math.sqrt(Dh), "none": 1.0, "sqrt_e": 1 / math.sqrt(H * Dh)}[scale]
+    if factor is None:
+        factor = {"sqrt_dh": Dh**-0.5, "none": 1.0, "sqrt_e": (H * Dh) ** -0.5}[scale]
     scores = q @ k.transpose(-2, -1) * factor  # (B, H, T, S)
     return torch.softmax(scores, dim=dim) @ v  # (B, H, T, Dh)
 
@@ -111,6 +112,7 @@ GROUPED_QUERY_ATTENTION = Exercise(
     ),
     hint=_gqa_hint,
     failed_matmul=_heads_not_paired,
+    score_scale=ScoreScale("Dh", _gqa),
 )
 
 
@@ -147,17 +149,19 @@ def _decode(
     grow=True,
     scale="sqrt_dk",
     dim=-1,
+    factor=None,
 ):
     q, k, v = x_new @ W_q, x_new @ W_k, x_new @ W_v  # (B, 1, d_k), (B, 1, d_k), (B, 1, Dv)
     pairs = ((k, k_cache), (v, v_cache)) if prepend else ((k_cache, k), (v_cache, v))
     keys, values = (torch.cat(pair, dim=dim_cat) for pair in pairs)  # (B, S+1, d_k), (..., Dv)
     seen_k, seen_v = (keys, values) if attend_new else (k_cache, v_cache)
-    factor = {
-        "sqrt_dk": 1 / math.sqrt(q.size(-1)),
-        "none": 1.0,
-        "sqrt_e": 1 / math.sqrt(x_new.size(-1)),
-    }
-    scores = q @ seen_k.transpose(-2, -1) * factor[scale]  # (B, 1, S+1)
+    if factor is None:
+        factor = {
+            "sqrt_dk": 1 / math.sqrt(q.size(-1)),
+            "none": 1.0,
+            "sqrt_e": 1 / math.sqrt(x_new.size(-1)),
+        }[scale]
+    scores = q @ seen_k.transpose(-2, -1) * factor  # (B, 1, S+1)
     out = torch.softmax(scores, dim=dim) @ seen_v  # (B, 1, Dv)
     return (out, keys, values) if grow else (out, k_cache, v_cache)
 
@@ -221,4 +225,5 @@ DECODE_STEP = Exercise(
     ),
     probe=partial(_decode_inputs, DECODE_PROBE_SIZES),
     hint=_decode_hint,
+    score_scale=ScoreScale("d_k", _decode),
 )

@@ -20,6 +20,9 @@ from . import payload as p
 
 #: An error's message is kept to this many characters.
 MESSAGE_CHARS = 500
+#: A returned tensor with more elements than this (every expected output has a few hundred) is
+#: sent as a stand-in of its shape, dtype and device: its values cannot matter.
+PAYLOAD_ELEMENTS = 1_000_000
 #: What ``Observation.kind`` says about the answer itself.
 KINDS = ("none", "not-callable", "function")
 
@@ -98,7 +101,8 @@ class Call:
     """One call of the answer: what it returned or raised, and what it changed in place.
 
     ``type_name`` names the type of what it returned (``"tuple"``, ``"Parameter"``, ...),
-    which ``value`` alone does not tell.
+    which ``value`` alone does not tell. ``timed_out`` is the time limit in seconds when the
+    call ran past it and was stopped (then it neither returned nor raised), else None.
     """
 
     value: Value = None
@@ -106,6 +110,7 @@ class Call:
     error: Error | None = None
     mutated: tuple[str, ...] = ()  # the names of the arguments it changed in place
     failed_matmul: MatmulRecord | None = None  # only when it raised inside a matrix product
+    timed_out: float | None = None
 
     def to_payload(self) -> dict[str, Any]:
         matmul = self.failed_matmul
@@ -115,12 +120,14 @@ class Call:
             "error": None if self.error is None else self.error.to_payload(),
             "mutated": list(self.mutated),
             "failed_matmul": None if matmul is None else matmul.to_payload(),
+            "timed_out": self.timed_out,
         }
 
     @classmethod
     def from_payload(cls, payload: Any, where: str) -> Call:
-        p.fields(payload, where, ("value", "type_name", "error", "mutated", "failed_matmul"))
-        error, matmul = payload["error"], payload["failed_matmul"]
+        keys = ("value", "type_name", "error", "mutated", "failed_matmul", "timed_out")
+        p.fields(payload, where, keys)
+        error, matmul, timed_out = payload["error"], payload["failed_matmul"], payload["timed_out"]
         at = f"{where}['failed_matmul']"
         call = cls(
             _value_from_payload(payload["value"], f"{where}['value']"),
@@ -128,11 +135,14 @@ class Call:
             None if error is None else Error.from_payload(error, f"{where}['error']"),
             p.strings(payload["mutated"], f"{where}['mutated']"),
             None if matmul is None else MatmulRecord.from_payload(matmul, at),
+            None if timed_out is None else p.seconds(timed_out, f"{where}['timed_out']"),
         )
         if call.error is not None and call.value is not None:
             raise ValueError(f"{where} both raised an error and returned a value")
         if call.failed_matmul is not None and call.error is None:
             raise ValueError(f"{where} has a failed matrix product but no error")
+        if call.timed_out is not None and (call.value is not None or call.error is not None):
+            raise ValueError(f"{where} ran out of time but also returned or raised")
         return call
 
 
@@ -202,6 +212,8 @@ def _check_consistent(o: Observation) -> None:
 def _item_to_payload(item: Tensor | Opaque) -> Any:
     if isinstance(item, Opaque):
         return {"opaque": item.type_name}
+    if item.numel() > PAYLOAD_ELEMENTS:  # e.g. torch.zeros(1).expand(10**9): keep its shape
+        return torch.zeros((), dtype=item.dtype, device=item.device).expand(item.shape)
     return item.detach().clone()  # its own storage: not a view of something larger
 
 

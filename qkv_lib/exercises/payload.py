@@ -30,11 +30,37 @@ def fields(payload: Any, where: str, keys: Sequence[str]) -> dict:
 
 
 def tensor(value: Any, where: str) -> Tensor:
-    """A plain ``torch.Tensor``: subclasses (``nn.Parameter``, ...) are refused."""
+    """A plain dense ``torch.Tensor``: subclasses (``nn.Parameter``, ...) and sparse, nested or
+    quantized tensors are refused."""
     if type(value) is not torch.Tensor:
         kind = "a tensor subclass" if isinstance(value, Tensor) else "a"
         raise ValueError(f"{where} must be a torch.Tensor, not {kind} {type(value).__name__}")
+    if not is_dense(value):
+        raise ValueError(f"{where} must be a dense tensor, not a {dense_kind(value)} one")
     return value
+
+
+def is_dense(value: Tensor) -> bool:
+    """True for an ordinary (strided, not nested, not quantized) tensor."""
+    return value.layout == torch.strided and not value.is_nested and not value.is_quantized
+
+
+def dense_kind(value: Tensor) -> str:
+    """What kind of tensor that is not dense ``value`` is: "sparse_coo", "nested", ..."""
+    if value.is_nested:
+        return "nested"
+    if value.is_quantized:
+        return "quantized"
+    return str(value.layout).removeprefix("torch.")
+
+
+def seconds(value: Any, where: str) -> float:
+    """A number of seconds: a finite int or float above 0 (a bool is refused)."""
+    if type(value) not in (int, float):
+        raise ValueError(f"{where} must be a number, not {type(value).__name__}")
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{where} is {value}; it must be a finite number of seconds above 0")
+    return float(value)
 
 
 def string(value: Any, where: str, *, limit: int | None = None) -> str:

@@ -1,6 +1,6 @@
 """What an exercise is: its catalogue entry, its fixed inputs and the mistakes it knows.
 
-An exercise (set in chapters 1, 3, 4 and 5) is data: a reference function, the inputs the
+An exercise (set in chapters 1 to 8) is data: a reference function, the inputs the
 checker passes, the named axes of each output and the classic mistakes, each as the wrong
 function it amounts to. :mod:`qkv_lib.exercises.observer` runs an answer on the inputs and
 :mod:`qkv_lib.exercises.diagnosis` turns what it saw into a verdict.
@@ -25,6 +25,29 @@ class Mistake:
     code: str
     message: str
     compute: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ScoreScale:
+    """How an exercise's output depends on the number its scores are multiplied by.
+
+    The reference multiplies the scores by 1/√(size of ``axis``); ``compute(*args,
+    factor=f)`` is the reference with the scores multiplied by ``f`` instead. ``linear``: the
+    output is proportional to the scores (the scores themselves, the matching rule), so a
+    wrong scale is a constant factor on it. ``name`` is how messages call the axis when it
+    differs from the key in the inputs' sizes (``d_k`` for chapter 1's E); ``what`` is what
+    is scaled, as messages say it.
+    """
+
+    axis: str
+    compute: Callable[..., Any] = field(repr=False)
+    linear: bool = False
+    name: str = ""
+    what: str = "the scores"
+
+    @property
+    def label(self) -> str:
+        return self.name or self.axis
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,8 @@ class Exercise:
     failed_matmul: Callable[[MatmulRecord, Inputs], Mistake | None] | None = field(
         default=None, repr=False
     )
+    #: For an exercise whose scores are scaled: recomputes it with another scale.
+    score_scale: ScoreScale | None = field(default=None, repr=False)
 
     @property
     def call(self) -> str:

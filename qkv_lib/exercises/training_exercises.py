@@ -17,7 +17,7 @@ from torch import Tensor
 
 from .inputs import Inputs
 from .observation import MatmulRecord
-from .spec import Exercise, Mistake
+from .spec import Exercise, Mistake, ScoreScale
 
 SIZES = {"d_k": 4, "E": 6}  # every size distinct: no square weight
 _SCALES = {
@@ -43,11 +43,12 @@ def _rule(
     stored: bool = True,
     swap: bool = False,
     scale: str = "sqrt_d_k",
+    factor: float | None = None,
 ) -> Tensor:
     d_k, E = q_weight.shape
     W_q, W_k = (q_weight.T, k_weight.T) if stored else (q_weight, k_weight)  # (E, d_k) each
     first, second = (W_k, W_q) if swap else (W_q, W_k)
-    return first @ second.T * _SCALES[scale](d_k, E)  # (E, E)
+    return first @ second.T * (_SCALES[scale](d_k, E) if factor is None else factor)  # (E, E)
 
 
 _STORED = (
@@ -87,21 +88,22 @@ def _failed_matmul(record: MatmulRecord, inputs: Inputs) -> Mistake | None:
 
 
 def _rule_hint(got: Tensor, want: Tensor, inputs: Inputs) -> str:
-    """Names a stored-transpose shape, and a rule right up to a factor or a transpose."""
+    """Names a stored-transpose shape, and the transpose of the rule up to a factor.
+
+    (A factor on the rule itself is the generic ``wrong-scale`` step's, which names it.)
+    """
     d_k = SIZES["d_k"]
     if tuple(got.shape) == (d_k, d_k):
         return "That is the shape of q_weight @ k_weight.T: nn.Linear stores W_qᵀ, not W_q."
     if got.shape != want.shape or not got.is_floating_point() or not got.isfinite().all():
         return ""
-    got = got.double()
-    advice = {
-        "the rule": "check the scale, 1/√d_k",
-        "the transpose of the rule": "put W_q first, and check the scale, 1/√d_k",
-    }
-    for candidate, what in ((want, "the rule"), (want.T, "the transpose of the rule")):
-        factor = float((got * candidate).sum() / (candidate * candidate).sum())
-        if torch.allclose(got, factor * candidate, atol=1e-6):
-            return f"Yours is {factor:.3g} times {what}: {advice[what]}."
+    got, swapped = got.double(), want.T
+    factor = float((got * swapped).sum() / (swapped * swapped).sum())
+    if torch.allclose(got, factor * swapped, atol=1e-6):
+        return (
+            f"Yours is {factor:.3g} times the transpose of the rule: put W_q first, and check "
+            "the scale, 1/√d_k."
+        )
     return ""
 
 
@@ -125,4 +127,5 @@ MATCHING_RULE = Exercise(
     ),
     hint=_rule_hint,
     failed_matmul=_failed_matmul,
+    score_scale=ScoreScale("d_k", _rule, linear=True, what="W_q W_kᵀ"),
 )

@@ -1,8 +1,9 @@
 """Turn an exception raised by a learner's answer into advice the learner can act on.
 
 A failed matrix product is explained from its operands' shapes, named with the course's axis
-names (chapters 1, 3, 4 and 5); other errors get a plain sentence (a ``.view()`` of a
-transposed tensor, a reshape to the wrong number of elements) or their own first line.
+names (chapters 1 to 8); other errors get a plain sentence (endless recursion, ``sys.exit()``,
+a ``.view()`` of a transposed tensor, a reshape to the wrong number of elements) or their own
+first line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,28 @@ from .inputs import Inputs
 from .messages import describe
 from .observation import Error, MatmulRecord
 
+_BY_TYPE = {
+    "RecursionError": (
+        "RecursionError: your function kept calling itself and never stopped. Perhaps it "
+        "calls a function by its own name, meaning another one (the library's, or the one it "
+        "replaces), or a function that calls itself lacks a case that returns directly."
+    ),
+    "SystemExit": (
+        "SystemExit: your function called exit() or sys.exit(), which would stop the "
+        "notebook's kernel. `return` the result instead."
+    ),
+}
+
+
+def base_exception(error: BaseException) -> str:
+    """What to say of an exception that is not an ``Exception`` the answer let out."""
+    name = type.__dict__["__name__"].__get__(type(error))
+    return (
+        f"Your function raised {name}, which is not an ordinary exception (it derives from "
+        "BaseException, as KeyboardInterrupt does) and would stop the notebook. Raise a "
+        "ValueError or a RuntimeError for an error, or return the result."
+    )
+
 
 def explain(error: Error, record: MatmulRecord | None, inputs: Inputs) -> str:
     """One or two sentences on what went wrong and what to change.
@@ -20,6 +43,8 @@ def explain(error: Error, record: MatmulRecord | None, inputs: Inputs) -> str:
     ``record`` is the matrix product that failed, if one did; it names the operands that were
     arguments, so that an operand can be called ``K`` rather than "a tensor".
     """
+    if error.type_name in _BY_TYPE:
+        return _BY_TYPE[error.type_name]
     if record is not None:
         return _explain_matmul(record, inputs)
     text = error.message.splitlines()[0] if error.message else ""

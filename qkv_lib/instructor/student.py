@@ -20,8 +20,8 @@ A copy is its chapter (the answer key) with:
   ``COURSE_PACKAGE = "git+<repository.url>@<repository.branch>"``, read from the book's
   ``_config.yml`` beside the source chapters (the copies are published on that branch, and the
   launch buttons open them there), or ``@<ref>`` with ``--ref`` (CI passes the commit the book
-  is built from, so that each copy installs the package of its page). Without a ``_config.yml`` the cell is left unstamped and
-  does nothing, as in the answer key.
+  is built from, so that each copy installs the package of its page). Without a
+  ``_config.yml`` the cell is left unstamped and does nothing, as in the answer key.
 
 Exercise cells keep their ids, their tags (``qkv-exercise``) and ``metadata.qkv.exercise``;
 every cell keeps its id. The leak guard (:mod:`~qkv_lib.instructor.leaks`) searches every copy

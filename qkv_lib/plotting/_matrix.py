@@ -1,24 +1,47 @@
 """One routine that draws a (T, S) matrix as a heatmap, shared by every heatmap (private).
 
 Queries down the y-axis, keys along the x-axis, no frame; the colour map, its range, masked
-cells, cell text and colour bar are parameters. First used in chapter 1 (attention weights).
+cells, cell text and colour bar are parameters. ``refill_heatmap`` shows new values in a
+heatmap already drawn (for explorers, which redraw one figure per frame). First used in
+chapter 1 (attention weights).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import matplotlib as mpl
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.image import AxesImage
+from matplotlib.text import Text
 
 from ._args import as_tensor, check_labels, label_axes, new_axes
 from .style import HEATMAP_CMAP
 
 #: The colour bar of every weight heatmap.
 WEIGHT_LABEL = "attention weight"
+
+
+@dataclass
+class _Cells:
+    """What ``refill_heatmap`` needs to know of a heatmap: kept on its image (``_CELLS``)."""
+
+    texts: list[Text]  # one per cell, row by row; empty when not annotated
+    cell_text: Callable[[float], tuple[str, str]]
+    masked: str | None
+    check: Callable[[torch.Tensor], None] | None
+
+
+_CELLS = "_qkv_cells"
+
+
+def _image_data(values: torch.Tensor, masked: str | None) -> np.ndarray:
+    data = values.numpy()
+    return np.ma.masked_array(data, mask=~np.isfinite(data)) if masked is not None else data
 
 
 def as_matrix(x: object, name: str) -> torch.Tensor:
@@ -72,13 +95,15 @@ def matrix_heatmap(
     cell_text: Callable[[float], tuple[str, str]],
     masked: str | None = None,
     names_as_text: bool = False,
+    check: Callable[[torch.Tensor], None] | None = None,
 ) -> Axes:
     """Draw ``values`` (T, S) as an image, queries down the y-axis, keys along the x-axis.
 
     ``cmap`` on the colour range [vmin, vmax]; with ``masked`` (a colour), entries that are
     not finite are drawn in it. ``annotate``: True writes ``cell_text(value)`` = (text,
     colour) in each cell, False never, "auto" when T * S <= 64. A colour bar named
-    ``colorbar_label`` unless that is None. No frame, no tick marks.
+    ``colorbar_label`` unless that is None. No frame, no tick marks. ``check`` is how
+    :func:`refill_heatmap` checks new values (the caller has checked ``values``).
     """
     T, S = values.shape
     ylabels = check_labels(query_labels, T, "query_labels", "T")
@@ -87,24 +112,60 @@ def matrix_heatmap(
         raise ValueError(f'annotate must be True, False or "auto"; got {annotate!r}')
 
     ax = new_axes(ax)
-    data, colours = values.numpy(), cmap
-    if masked is not None:
-        data = np.ma.masked_array(data, mask=~np.isfinite(data))
-        colours = mpl.colormaps[cmap].with_extremes(bad=masked)
-    image = ax.imshow(data, cmap=colours, vmin=vmin, vmax=vmax, aspect="auto")
+    colours = cmap if masked is None else mpl.colormaps[cmap].with_extremes(bad=masked)
+    image = ax.imshow(
+        _image_data(values, masked), cmap=colours, vmin=vmin, vmax=vmax, aspect="auto"
+    )
     _name_rows_and_columns(ax, ylabels, xlabels, as_text=names_as_text)
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
     if title is not None:
         ax.set_title(title)
+    texts = []
     if annotate is True or (annotate == "auto" and T * S <= 64):
         for i in range(T):
             for j in range(S):
                 text, colour = cell_text(values[i, j].item())
-                ax.text(j, i, text, ha="center", va="center", color=colour, fontsize=8)
+                texts.append(
+                    ax.text(j, i, text, ha="center", va="center", color=colour, fontsize=8)
+                )
+    setattr(image, _CELLS, _Cells(texts, cell_text, masked, check))
     if colorbar_label is not None:
         ax.figure.colorbar(image, ax=ax, label=colorbar_label)
     return ax
+
+
+def refill_heatmap(ax: Axes, values: torch.Tensor) -> AxesImage:
+    """Show ``values`` in the heatmap that :func:`matrix_heatmap` drew on ``ax``.
+
+    The shape must be the one drawn; the image's data and the cell texts change, nothing is
+    added. Returns the image.
+    """
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes; got {type(ax).__name__}")
+    images = [image for image in ax.images if hasattr(image, _CELLS)]
+    if len(images) != 1:
+        raise ValueError(
+            f"ax must hold one heatmap drawn by attention_heatmap or score_heatmap; "
+            f"it holds {len(images)}"
+        )
+    (image,) = images
+    cells: _Cells = getattr(image, _CELLS)
+    m = as_matrix(values, "values")
+    shown = tuple(image.get_array().shape)
+    if tuple(m.shape) != shown:
+        raise ValueError(
+            f"values has shape {tuple(m.shape)} but the heatmap shows (T, S) = {shown}; "
+            "draw a new heatmap for another shape"
+        )
+    if cells.check is not None:
+        cells.check(m)
+    image.set_data(_image_data(m, cells.masked))
+    for text, value in zip(cells.texts, m.flatten().tolist(), strict=False):
+        label, colour = cells.cell_text(value)
+        text.set_text(label)
+        text.set_color(colour)
+    return image
 
 
 def _weight_text(value: float) -> tuple[str, str]:

@@ -4,7 +4,8 @@
 ``side_by_side_heatmaps`` compares several in one row (chapter 2); ``score_heatmap`` draws
 the raw scores before the softmax on a diverging, symmetric range (chapter 4);
 ``head_heatmaps`` draws one map per head (H, T, S) in a grid (chapter 5). All of them draw
-with one routine, ``_matrix.matrix_heatmap``.
+with one routine, ``_matrix.matrix_heatmap``; ``update_heatmap`` shows new values in a
+heatmap already drawn (the explorers' frames, from chapter 1).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ._args import as_tensor, check_labels, check_probabilities
-from ._matrix import WEIGHT_LABEL, as_matrix, matrix_heatmap, weight_heatmap
+from ._matrix import WEIGHT_LABEL, as_matrix, matrix_heatmap, refill_heatmap, weight_heatmap
 from .style import SCORE_CMAP
 
 _MASKED_GREY = "0.85"
@@ -43,7 +44,7 @@ def attention_heatmap(
     Raises ValueError unless ``weights`` is 2-D with values in [0, 1].
     """
     w = as_matrix(weights, "weights")
-    check_probabilities(w, "weights")
+    _check_weights(w)
     return weight_heatmap(
         w,
         ax=ax,
@@ -52,7 +53,19 @@ def attention_heatmap(
         title=title,
         annotate=annotate,
         colorbar_label=WEIGHT_LABEL if colorbar else None,
+        check=_check_weights,
     )
+
+
+def _check_weights(w: torch.Tensor) -> None:
+    check_probabilities(w, "weights")
+
+
+def _check_scores(s: torch.Tensor) -> None:
+    if torch.isnan(s).any() or torch.isposinf(s).any():
+        raise ValueError(
+            f"scores contains NaN or +inf (shape {tuple(s.shape)}); only -inf (masked) is allowed"
+        )
 
 
 def score_heatmap(
@@ -76,10 +89,7 @@ def score_heatmap(
     ``annotate``: True, False or "auto" (when T * S <= 64); ``label`` names the colour bar.
     """
     s = as_matrix(scores, "scores")
-    if torch.isnan(s).any() or torch.isposinf(s).any():
-        raise ValueError(
-            f"scores contains NaN or +inf (shape {tuple(s.shape)}); only -inf (masked) is allowed"
-        )
+    _check_scores(s)
     finite = torch.isfinite(s)
     if limit is None:
         limit = (float(s[finite].abs().max()) if finite.any() else 0.0) or 1.0  # never 0
@@ -106,7 +116,21 @@ def score_heatmap(
         vmax=limit,
         cell_text=score_text,
         masked=_MASKED_GREY,
+        check=_check_scores,
     )
+
+
+def update_heatmap(ax: Axes, values: torch.Tensor) -> Axes:
+    """Show new ``values`` (T, S) in the heatmap that :func:`attention_heatmap` or
+    :func:`score_heatmap` drew on ``ax``: the same shape, colour map, range and labels.
+
+    Only the image and the cell texts change (nothing is drawn anew), so this is several
+    times faster than drawing the heatmap again: explorers use it to redraw one figure per
+    frame. The values are checked as the helper that drew the heatmap checks them
+    (weights in [0, 1]; scores without NaN or +inf). Returns the Axes.
+    """
+    refill_heatmap(ax, values)
+    return ax
 
 
 def side_by_side_heatmaps(
@@ -219,6 +243,7 @@ def head_heatmaps(
                     annotate=False,
                     colorbar_label=None,
                     names_as_text=True,
+                    check=_check_weights,
                 )
             )
         cax = fig.add_axes(((x0 + grid_w + 0.25) / fw, y0 / fh, 0.14 / fw, grid_h / fh))

@@ -32,6 +32,15 @@ def _vector_group(value: object, name: str) -> torch.Tensor:
     return t
 
 
+def tip_label_place(x: float, y: float) -> tuple[tuple[float, float], str, str]:
+    """Where :func:`vectors_2d` names a vector (x, y): 8 points beyond its tip, pointing away
+    from the origin. Returns the offset in points and the horizontal and vertical alignment
+    (an explorer uses it to move a name when its arrow turns)."""
+    norm = float(np.hypot(x, y)) or 1.0
+    offset = (8 * x / norm, 8 * y / norm)
+    return offset, "left" if x >= 0 else "right", "bottom" if y >= 0 else "top"
+
+
 def vectors_2d(
     vectors: Mapping[str, torch.Tensor],
     *,
@@ -98,14 +107,14 @@ def vectors_2d(
             ax.scatter(xy[:, 0], xy[:, 1], color=per_vector, label=name, zorder=3)
         texts = labels.get(name, ())  # lengths checked above
         for (x, y), text, text_colour in zip(xy, texts, per_vector, strict=False):
-            norm = float(np.hypot(x, y)) or 1.0
+            offset, ha, va = tip_label_place(x, y)
             ax.annotate(
                 str(text),
                 (x, y),
-                xytext=(8 * x / norm, 8 * y / norm),
+                xytext=offset,
                 textcoords="offset points",
-                ha="left" if x >= 0 else "right",
-                va="bottom" if y >= 0 else "top",
+                ha=ha,
+                va=va,
                 color=text_colour,
             )
     if limit is None:

@@ -4,7 +4,9 @@ The machinery (the frontend probe and the mime bundle are in :mod:`qkv_lib._fron
 
 * :mod:`qkv_lib.widgets.controls`    ``Slider`` and ``Dropdown``: a control's fixed values
 * :mod:`qkv_lib.widgets.frames`      a figure for given values, rendered once to SVG or PNG
-* :mod:`qkv_lib.widgets.explorer`    ``Explorer``: a pure ``draw`` on a grid, and its display
+* :mod:`qkv_lib.widgets.explorer`    ``Explorer``: a pure ``draw`` on a grid, and its display;
+  with ``build``/``update`` its frames come from one figure, updated per frame
+* :mod:`qkv_lib.widgets.redraw`      helpers that change a built figure (arrows, bars, titles)
 * :mod:`qkv_lib.widgets.live`        the live ipywidgets UI that a kernel redraws
 * :mod:`qkv_lib.widgets.twin`        the precomputed HTML twin and its few lines of JS
 
@@ -18,7 +20,9 @@ One explorer per chapter:
 * :mod:`qkv_lib.widgets.training`    chapter 7's ``training_explorer``: a training run, step by step
 
 Every ``*_explorer()`` builder is callable with no arguments, and its figure is a pure
-function of its control values (``tests/test_explorer_contract.py`` holds them all to that).
+function of its control values; each builds its figure once and updates it per frame to
+the picture a fresh ``draw`` gives (``tests/test_explorer_contract.py`` holds them all to
+that).
 """
 
 from .._frontend import MODE_ENV, running_headless

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from .._frontend import mime_bundle, running_headless
 from .controls import Control, Dropdown, Slider
-from .frames import FORMATS, FrameCache, draw_figure
+from .frames import FORMATS, FrameCache, draw_figure, one_thread
 from .live import ExplorerWidget
 from .twin import TwinControl, twin_html
 
@@ -40,8 +40,15 @@ class Explorer:
     ``draw`` must build its figure with ``matplotlib.figure.Figure()`` (not pyplot) and depend
     only on its arguments: the same values must give the same picture, so every frame can be
     precomputed. ``alt`` is the image's text alternative: a string, or a callable taking the
-    control values (so the description follows the picture). ``fmt`` is "svg" (lines, bars,
-    small heatmaps: 5-10x smaller) or "png" (dense scatter plots).
+    control values (so the description follows the picture). ``fmt`` is the twin's format:
+    "svg" (lines, bars, small heatmaps: 5-10x smaller) or "png" (dense scatter plots).
+
+    ``build`` and ``update`` (both or neither) make frames fast: ``build()`` makes the figure
+    once and ``update(fig, **controls)`` changes only the artists that depend on the
+    controls. The live widget and the twin then redraw one figure instead of drawing a new
+    one per frame; ``draw`` stays the pure reference (``tests/test_explorer_contract.py``
+    checks that ``update`` then render gives the picture of a fresh ``draw`` at every
+    grid point, whatever the figure showed before).
 
     Display it as the last expression of a cell: live frontends get the widget; headless runs
     also get a static HTML twin (``to_html()``), and every run gets a PNG of the default frame.
@@ -52,6 +59,8 @@ class Explorer:
         draw: Callable[..., Figure],
         controls: Sequence[Slider | Dropdown],
         *,
+        build: Callable[[], Figure] | None = None,
+        update: Callable[..., object] | None = None,
         title: str | None = None,
         alt: str | Callable[..., str] | None = None,
         caption: str | None = None,
@@ -61,13 +70,18 @@ class Explorer:
         if not callable(draw):
             raise TypeError(f"draw must be a callable returning a Figure; got {draw!r}")
         self.draw = draw
+        if (build is None) != (update is None):
+            raise TypeError("build and update go together: give both or neither")
+        if not (build is None or callable(build)) or not (update is None or callable(update)):
+            raise TypeError(f"build and update must be callables; got {build!r}, {update!r}")
+        self.build, self.update = build, update
         self.controls: tuple[Slider | Dropdown, ...] = tuple(controls)
         self.title = title
         self.alt = alt
         self.caption = caption
         self.fmt = fmt
         self.max_frames = max_frames
-        self._cache = FrameCache(draw)  # every frame is rendered once
+        self._cache = FrameCache(draw, build, update)  # every frame is rendered once
         self._live: ExplorerWidget | None = None  # the widget shown by _repr_mimebundle_
         for control in self.controls:
             if not isinstance(control, Control):
@@ -144,7 +158,8 @@ class Explorer:
         """The text alternative of the frame for these values (the ``<img>`` alt in the twin)."""
         values = self._values(values)
         if callable(self.alt):
-            return str(self.alt(**values))
+            with one_thread():
+                return str(self.alt(**values))
         if self.alt:
             return self.alt
         settings = ", ".join(f"{c.label} {c.text(values[c.name])}" for c in self.controls)

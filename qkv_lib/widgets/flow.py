@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import math
 
+import torch
 from matplotlib.figure import Figure
 
 from ..examples.flow import MASKS, STEPS, TOKENS, flow_example, flow_steps
-from ..plotting import OKABE_ITO, attention_heatmap, score_heatmap
+from ..plotting import (
+    OKABE_ITO,
+    WEIGHT_LABEL,
+    attention_heatmap,
+    score_heatmap,
+    update_heatmap,
+)
 from .controls import Dropdown, Slider
 from .explorer import Explorer
+from .redraw import clear_heatmap, crisp_cells, pin_titles
 
 __all__ = ["draw_flow_step", "explain_step", "flow_explorer"]
 
@@ -63,6 +71,82 @@ def explain_step(step: str, scaling: bool = True, mask: str = "none") -> str:
     raise ValueError(f"step must be one of {STEPS}; got {step!r}")
 
 
+class _FlowFigure(Figure):
+    """Chapter 4's figure, built once: a heatmap with its colour bar, the strip of steps and a
+    line of explanation. ``show(step, scaling, mask)`` puts the step's matrix in the heatmap
+    (drawn anew only when the kind of matrix changes: scores, weights or output) and
+    restyles the strip and the explanation."""
+
+    def __init__(self) -> None:
+        super().__init__(figsize=(7.2, 4.6), layout="none")
+        self._ax = self.subplots()
+        self.subplots_adjust(left=0.14, right=0.93, bottom=0.2, top=0.8)
+        pin_titles(self._ax)
+        # A first matrix only to make the colour bar; show() draws the real one.
+        tokens = list(TOKENS)
+        attention_heatmap(
+            flow_steps()["weights"], ax=self._ax, query_labels=tokens, key_labels=tokens
+        )
+        self._colour_bar = self._ax.images[0].colorbar
+        self._kind = ""  # the kind of matrix the heatmap shows: none yet
+        # A strip of the five steps at the top (show() highlights the current one).
+        self._strip = []
+        for index, name in enumerate(STEPS):
+            label = f"{index + 1} {name}"
+            x = 0.1 + 0.19 * index
+            self._strip.append(self.text(x, 0.93, label, ha="center", va="center", fontsize=10))
+            if index:
+                self.text(0.005 + 0.19 * index, 0.93, "→", ha="center", va="center", color="0.45")
+        self._explanation = self.text(0.5, 0.05, "", ha="center", va="center", fontsize=9.5)
+
+    def show(self, step: str, scaling: bool, mask: str) -> None:
+        matrix = flow_steps(scaling, mask)[step]  # (T, S), or (T, Dv) for the output
+        title = f"{_title(step, scaling)}   (scaling {'on' if scaling else 'off'}, mask: {mask})"
+        kind = step if step in ("weights", "output") else "scores"
+        if kind == self._kind:
+            update_heatmap(self._ax, matrix)
+            self._ax.set_title(title)
+        else:
+            self._draw_matrix(kind, matrix, title)
+        for name, text in zip(STEPS, self._strip, strict=True):
+            text.set_fontweight("bold" if name == step else "normal")
+            text.set_color(OKABE_ITO["blue"] if name == step else "0.45")
+        self._explanation.set_text(explain_step(step, scaling, mask))
+
+    def _draw_matrix(self, kind: str, matrix: torch.Tensor, title: str) -> None:
+        """Draw a heatmap of another kind on the Axes, and give the colour bar its range."""
+        ax, tokens = self._ax, list(TOKENS)
+        clear_heatmap(ax)
+        if kind == "weights":
+            attention_heatmap(
+                matrix, ax=ax, query_labels=tokens, key_labels=tokens, title=title, colorbar=False
+            )
+            label, colour_range = WEIGHT_LABEL, "fixed 0 to 1"
+        else:
+            _, _, V = flow_example()
+            output = kind == "output"
+            # Fixed ranges: the largest |value| of V, or the largest unscaled score.
+            limit = float(V.abs().max() if output else flow_steps()["scores"].abs().max())
+            score_heatmap(
+                matrix,
+                ax=ax,
+                query_labels=tokens,
+                key_labels=[f"v{j}" for j in range(V.shape[-1])] if output else tokens,
+                title=title,
+                limit=limit,
+                colorbar=False,
+            )
+            label = "output value (not a weight)" if output else "score (not a weight)"
+            colour_range = f"fixed ±{limit:g}"
+            if output:
+                ax.set_xlabel("value feature (Dv)")
+        crisp_cells(ax)
+        self._colour_bar.update_normal(ax.images[0])
+        self._colour_bar.set_label(label)
+        self._colour_bar.ax.set_xlabel(colour_range, fontsize=8)  # the same in every frame
+        self._kind = kind
+
+
 def draw_flow_step(step: str = "scores", scaling: bool = True, mask: str = "none") -> Figure:
     """Chapter 4's figure: the matrix at one step of the flow, as an annotated heatmap.
 
@@ -70,63 +154,8 @@ def draw_flow_step(step: str = "scores", scaling: bool = True, mask: str = "none
     symmetric range (the largest unscaled |score|), so scaling visibly shrinks them; the
     weights use the course's 0..1 attention heatmap.
     """
-    steps = flow_steps(scaling, mask)
-    _, _, V = flow_example()
-    fig = Figure(figsize=(7.2, 4.6), layout="none")
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.14, right=0.93, bottom=0.2, top=0.8)
-    labels = list(TOKENS)
-    title = f"{_title(step, scaling)}   (scaling {'on' if scaling else 'off'}, mask: {mask})"
-
-    if step == "weights":
-        attention_heatmap(
-            steps["weights"], ax=ax, query_labels=labels, key_labels=labels, title=title
-        )
-        colour_range = "fixed 0 to 1"
-    elif step == "output":
-        limit = float(V.abs().max())
-        score_heatmap(
-            steps["output"],
-            ax=ax,
-            query_labels=labels,
-            key_labels=[f"v{j}" for j in range(V.shape[-1])],
-            title=title,
-            limit=limit,
-            label="output value (not a weight)",
-        )
-        ax.set_xlabel("value feature (Dv)")
-        colour_range = f"fixed ±{limit:g}"
-    else:
-        limit = float(steps["scores"].abs().max())  # the largest unscaled score, every frame
-        score_heatmap(
-            steps[step],
-            ax=ax,
-            query_labels=labels,
-            key_labels=labels,
-            title=title,
-            limit=limit,
-            label="score (not a weight)",
-        )
-        colour_range = f"fixed ±{limit:g}"
-    colour_bar = fig.axes[-1]
-    colour_bar.set_xlabel(colour_range, fontsize=8)  # the range never changes between frames
-
-    # A strip of the five steps at the top, the current one highlighted.
-    for index, name in enumerate(STEPS):
-        current = name == step
-        fig.text(
-            0.1 + 0.19 * index,
-            0.93,
-            f"{index + 1} {name}",
-            ha="center",
-            va="center",
-            fontsize=10,
-            fontweight="bold" if current else "normal",
-            color=OKABE_ITO["blue"] if current else "0.45",
-        )
-        if index:
-            fig.text(0.005 + 0.19 * index, 0.93, "→", ha="center", va="center", color="0.45")
-    fig.text(0.5, 0.05, explain_step(step, scaling, mask), ha="center", va="center", fontsize=9.5)
+    fig = _FlowFigure()
+    fig.show(step, scaling, mask)
     return fig
 
 
@@ -170,6 +199,8 @@ def flow_explorer(*, step: str = "scores", scaling: bool = True, mask: str = "no
     return Explorer(
         draw_flow_step,
         controls,
+        build=_FlowFigure,
+        update=_FlowFigure.show,
         title="One attention step, from scores to output",
         alt=_describe_flow_step,
         caption=(

@@ -2,8 +2,9 @@
 
 ``draw_figure`` calls an explorer's ``draw`` in the course style and checks what comes
 back; ``FrameCache`` renders each frame once (the live widget redraws on every slider move,
-the twin needs every frame); ``compact_svg`` shrinks a frame before a page embeds many of
-them. First used in chapter 1, Q, K and V as retrieval.
+the twin needs every frame), updating one figure when the explorer can; ``compact_svg``
+shrinks a frame before a page embeds many of them; ``one_thread`` runs an explorer's tiny
+tensor maths without torch's thread pool. First used in chapter 1, Q, K and V as retrieval.
 """
 
 from __future__ import annotations
@@ -14,33 +15,55 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import torch
 from matplotlib.figure import Figure
 
 from ..plotting import course_style, figure_to_png, figure_to_svg
 
-__all__ = ["FORMATS", "FrameCache", "compact_svg", "draw_figure"]
+__all__ = ["FORMATS", "FrameCache", "compact_svg", "draw_figure", "one_thread"]
 
 #: The formats a frame can be rendered to.
 FORMATS = ("svg", "png")
 
 
-def draw_figure(draw: Callable[..., Figure], values: dict[str, Any]) -> Figure:
-    """``draw(**values)`` in the course style; it must build a ``Figure()`` without pyplot."""
+def draw_figure(
+    draw: Callable[..., Figure], values: dict[str, Any], *, name: str = "draw"
+) -> Figure:
+    """``draw(**values)`` in the course style; it must build a ``Figure()`` without pyplot.
+
+    ``name`` is what an error message calls the function (an explorer's "draw" or "build").
+    """
     with course_style():
         fig = draw(**values)
     if not isinstance(fig, Figure):
         raise TypeError(
-            f"draw must return a matplotlib Figure; got {type(fig).__name__} for {values}"
+            f"{name} must return a matplotlib Figure; got {type(fig).__name__} for {values}"
         )
     if fig.canvas.manager is not None:  # made by pyplot: it would leak into cell outputs
         import matplotlib.pyplot as plt
 
         plt.close(fig)
         raise ValueError(
-            "draw made its figure with pyplot (plt.figure / plt.subplots); build it with "
+            f"{name} made its figure with pyplot (plt.figure / plt.subplots); build it with "
             "matplotlib.figure.Figure() so nothing leaks into the notebook's outputs"
         )
     return fig
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread for a ``with`` block (the previous number is restored).
+
+    An explorer's maths are on tensors of a few dozen numbers: splitting them between
+    threads only adds waiting, up to ~15 ms per operation when the machine is busy and the
+    second thread is not scheduled at once.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 @contextlib.contextmanager
@@ -65,14 +88,26 @@ def _young_garbage_only() -> Iterator[None]:
 
 
 class FrameCache:
-    """The frames of one ``draw``, each rendered once: bytes keyed by format and values.
+    """The frames of one explorer, each rendered once: bytes keyed by format and values.
 
-    ``get("svg", values)`` is a compact SVG document, ``get("png", values)`` a PNG image.
+    ``get("svg", values)`` is a compact SVG document, ``get("png", values)`` a PNG image at
+    screen resolution. Without ``build``/``update`` every frame is a new figure from
+    ``draw``; with them, one figure is built (on first use) and updated to each frame's
+    values, which skips building axes, ticks and fixed artists again. One cache serves the
+    live widget, the PNG fallback and the twin, so no frame is rendered twice.
     ``rendered()`` lists what has been rendered so far, as ``(format, values)`` pairs.
     """
 
-    def __init__(self, draw: Callable[..., Figure]) -> None:
+    def __init__(
+        self,
+        draw: Callable[..., Figure],
+        build: Callable[[], Figure] | None = None,
+        update: Callable[..., object] | None = None,
+    ) -> None:
         self._draw = draw
+        self._build, self._update = build, update
+        self._figure: Figure | None = None  # the figure that update() redraws
+        self._shown: dict[str, Any] | None = None  # the values it shows
         self._frames: dict[tuple, bytes] = {}
 
     def get(self, fmt: str, values: dict[str, Any]) -> bytes:
@@ -80,16 +115,30 @@ class FrameCache:
             raise ValueError(f"fmt must be one of {FORMATS}; got {fmt!r}")
         key = (fmt, *values.items())
         if key not in self._frames:
-            with _young_garbage_only():
-                fig = draw_figure(self._draw, values)
-                with course_style():
-                    if fmt == "svg":
-                        data = compact_svg(figure_to_svg(fig)).encode()
-                    else:
-                        data = figure_to_png(fig)
+            with _young_garbage_only(), one_thread(), course_style():
+                fig = self._figure_for(values)
+                if fmt == "svg":
+                    data = compact_svg(figure_to_svg(fig)).encode()
+                else:
+                    data = figure_to_png(fig)
                 del fig
             self._frames[key] = data
         return self._frames[key]
+
+    def _figure_for(self, values: dict[str, Any]) -> Figure:
+        """The figure showing ``values``: a new one from draw, or the built one updated.
+
+        Called in the course style (``get`` applies it once for drawing and rendering).
+        """
+        if self._build is None or self._update is None:
+            return draw_figure(self._draw, values)
+        if self._figure is None:
+            self._figure = draw_figure(self._build, {}, name="build")
+        if self._shown != values:
+            self._shown = None  # until update returns: a failed update leaves no stale state
+            self._update(self._figure, **values)
+            self._shown = dict(values)
+        return self._figure
 
     def rendered(self) -> list[tuple[str, dict[str, Any]]]:
         return [(fmt, dict(items)) for fmt, *items in self._frames]

@@ -8,6 +8,9 @@ Shapes: T tokens (S = T: self-attention), E embed dim, H heads, Dh = E / H head 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -15,6 +18,7 @@ from ..examples.heads import EMBED_DIM, TOKENS, head_weights, token_name, top_ke
 from ..plotting import OKABE_ITO, head_heatmaps
 from .controls import Dropdown, Slider
 from .explorer import Explorer
+from .redraw import crisp_cells, pin_titles
 
 __all__ = ["HEAD_CHOICES", "draw_heads", "heads_explorer"]
 
@@ -27,46 +31,81 @@ def _heads(H: int) -> str:
     return f"{H} head{'s' if H > 1 else ''}"
 
 
+class _HeadsFigure(Figure):
+    """Chapter 5's figure, built once with the grids of panels for ``grids`` (numbers of
+    heads; the maps depend on H only). ``show(num_heads, query)`` shows the grid for H
+    (drawing it if it is not there yet; the other grids are hidden) and outlines the row of
+    the query."""
+
+    def __init__(self, grids: Sequence[int] = ()) -> None:
+        super().__init__(figsize=(10.2, 5.9), layout="none")
+        self._grids: dict[int, list] = {}  # H -> its panels and their colour bar
+        self._marks: list = []  # the outlines and the numbers written for the query
+        self._line = self.text(0.5, 0.075, "", ha="center", fontsize=9.5)
+        self._summary = self.text(0.5, 0.03, "", ha="center", fontsize=9.5, color=_HIGHLIGHT)
+        for H in grids:
+            for ax in self._grid(H):
+                ax.set_visible(False)
+
+    def _grid(self, H: int) -> list:
+        if H not in self._grids:
+            Dh = EMBED_DIM // H
+            panels = head_heatmaps(
+                head_weights(H),  # (H, T, S)
+                fig=self,
+                query_labels=TOKENS,
+                key_labels=TOKENS,
+                titles=[f"head {h}, Dh = {Dh}" for h in range(H)],
+                bottom=0.55,
+            )
+            pin_titles(*panels)
+            crisp_cells(*panels)
+            self._grids[H] = [*panels, self.axes[-1]]  # the colour bar is the last Axes made
+        return self._grids[H]
+
+    def show(self, num_heads: int, query: int) -> None:
+        weights = head_weights(num_heads)  # (H, T, S)
+        H, _, S = weights.shape
+        grid = self._grid(num_heads)
+        for h, axes in self._grids.items():
+            for ax in axes:
+                ax.set_visible(h == num_heads)
+        for mark in self._marks:
+            mark.remove()
+        self._marks = []
+        row = weights[:, query]  # (H, S): the highlighted query's weights in every head
+        for h, ax in enumerate(grid[:H]):
+            outline = Rectangle(
+                (-0.5, query - 0.5), S, 1, fill=False, edgecolor=_HIGHLIGHT, linewidth=2
+            )
+            self._marks.append(ax.add_patch(outline))  # around the highlighted query's row
+            for j in (row[h] >= row[h].max() - 0.005).nonzero().flatten().tolist():
+                value = row[h, j].item()  # write its largest weight (ties too) in the cell
+                colour = "black" if value > 0.5 else "white"  # readable on viridis
+                text = f"{value:.2f}"
+                self._marks.append(
+                    ax.text(j, query, text, ha="center", va="center", fontsize=8, color=colour)
+                )
+        self._line.set_text(
+            f"H = {_heads(H)} of Dh = {EMBED_DIM} / {H} = {EMBED_DIM // H}.  Largest weights "
+            f"of the query {token_name(query)}:"
+        )
+        self._summary.set_text(
+            "   ".join(
+                f"head {h}: {'/'.join(keys)} {w:.2f}"
+                for h, (keys, w) in enumerate(top_keys(num_heads, query))
+            )
+        )
+
+
 def draw_heads(num_heads: int = 6, query: int = 2) -> Figure:
     """Chapter 5's figure: each head's (T, S) map in a grid, one query row outlined.
 
     Pure function of (num_heads, query); the numbers come from :func:`head_weights`.
     The figure has the same size for every H, and the panels have the same size too.
     """
-    weights = head_weights(num_heads)  # (H, T, S)
-    H, _, S = weights.shape
-    Dh = EMBED_DIM // num_heads
-    fig = Figure(figsize=(10.2, 5.9), layout="none")
-    axes = head_heatmaps(
-        weights,
-        fig=fig,
-        query_labels=TOKENS,
-        key_labels=TOKENS,
-        titles=[f"head {h}, Dh = {Dh}" for h in range(H)],
-        bottom=0.55,
-    )
-    row = weights[:, query]  # (H, S): the highlighted query's weights in every head
-    for h, ax in enumerate(axes):
-        ax.add_patch(  # outline the highlighted query's row
-            Rectangle((-0.5, query - 0.5), S, 1, fill=False, edgecolor=_HIGHLIGHT, linewidth=2)
-        )
-        for j in (row[h] >= row[h].max() - 0.005).nonzero().flatten().tolist():
-            value = row[h, j].item()  # write its largest weight (ties too) in the cell
-            colour = "black" if value > 0.5 else "white"  # readable on viridis
-            ax.text(j, query, f"{value:.2f}", ha="center", va="center", fontsize=8, color=colour)
-    summary = "   ".join(
-        f"head {h}: {'/'.join(keys)} {w:.2f}"
-        for h, (keys, w) in enumerate(top_keys(num_heads, query))
-    )
-    fig.text(
-        0.5,
-        0.075,
-        f"H = {_heads(H)} of Dh = {EMBED_DIM} / {H} = {Dh}.  Largest weights of the query "
-        f"{token_name(query)}:",
-        ha="center",
-        fontsize=9.5,
-    )
-    fig.text(0.5, 0.03, summary, ha="center", fontsize=9.5, color=_HIGHLIGHT)
+    fig = _HeadsFigure()
+    fig.show(num_heads, query)
     return fig
 
 
@@ -112,6 +151,8 @@ def heads_explorer(*, num_heads: int = 6, query: int = 2) -> Explorer:
     return Explorer(
         draw_heads,
         controls,
+        build=functools.partial(_HeadsFigure, HEAD_CHOICES),  # every grid, drawn once
+        update=_HeadsFigure.show,
         title="One layer, H heads: the same weights cut into heads",
         alt=_describe,
         caption=(

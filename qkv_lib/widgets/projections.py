@@ -14,9 +14,10 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from ..examples.plane import TOKEN_ANGLES, TOKEN_LENGTH, project_tokens
-from ..plotting import CYCLE, attention_heatmap, vectors_2d
+from ..plotting import CYCLE, attention_heatmap, update_heatmap, vectors_2d
 from .controls import Dropdown, Slider
 from .explorer import Explorer
+from .redraw import crisp_cells, move_arrows, pin_titles
 
 __all__ = ["draw_projection", "projection_explorer"]
 
@@ -30,48 +31,68 @@ def _names(prefix: str) -> list[str]:
     return [f"{prefix}{i}" for i in range(len(TOKEN_ANGLES))]
 
 
+class _ProjectionFigure(Figure):
+    """Chapter 3's figure, built once; ``show(angle_q, scale_q, angle_k)`` turns the queries'
+    and the keys' arrows, redraws the weights and retitles the panels."""
+
+    def __init__(self) -> None:
+        super().__init__(figsize=(10.0, 3.5), layout="none")
+        ax_q, ax_k, self._ax_w = self.subplots(
+            1, 3, gridspec_kw={"width_ratios": [1.0, 1.0, 1.05], "wspace": 0.32}
+        )
+        self.subplots_adjust(left=0.03, right=0.98, bottom=0.13, top=0.9)
+        p = project_tokens(0.0, 1.0, 0.0)
+        self._planes = []
+        for ax, prefix in ((ax_q, "q"), (ax_k, "k")):
+            vectors_2d(
+                {"tokens x": p.tokens, prefix: p.tokens},
+                ax=ax,
+                labels={prefix: _names(prefix)},
+                colors={"tokens x": list(_TOKEN_PALE), prefix: list(_TOKEN_COLOURS)},
+                limit=_PLANE_LIMIT,
+                legend=False,
+            )
+            # No ticks (they cost ~1.5 ms each): the grey cross marks the origin, the pale
+            # arrows (the tokens, all of length 2) give the scale.
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for side in ("left", "bottom"):
+                ax.spines[side].set_visible(False)
+            n = len(TOKEN_ANGLES)
+            self._planes.append((ax, ax.collections[-1], list(ax.texts)[-n:]))
+        attention_heatmap(
+            p.weights,
+            ax=self._ax_w,
+            query_labels=_names("token "),
+            key_labels=_names("token "),
+            annotate=True,
+            colorbar=False,
+        )
+        crisp_cells(self._ax_w)
+        self._ax_w.set_title("attention weights softmax(q·k / √2)")
+        pin_titles(ax_q, ax_k, self._ax_w)
+
+    def show(self, angle_q: float, scale_q: float, angle_k: float) -> None:
+        p = project_tokens(angle_q, scale_q, angle_k)
+        titles = (
+            f"queries: x W_q, W_q = {scale_q:g}·R({angle_q:g}°)",
+            f"keys: x W_k, W_k = R({angle_k:g}°)",
+        )
+        for (ax, arrows, names), vectors, title in zip(
+            self._planes, (p.queries, p.keys), titles, strict=True
+        ):
+            move_arrows(arrows, names, vectors.tolist())
+            ax.set_title(title)
+        update_heatmap(self._ax_w, p.weights)
+
+
 def draw_projection(angle_q: float = 0.0, scale_q: float = 1.0, angle_k: float = 0.0) -> Figure:
     """Chapter 3's figure: the queries, the keys (each over the pale tokens) and the weights.
 
     Pure function of (angle_q in degrees, scale_q, angle_k in degrees); uses ``project_tokens``.
     """
-    p = project_tokens(angle_q, scale_q, angle_k)
-    fig = Figure(figsize=(10.0, 3.5), layout="none")
-    ax_q, ax_k, ax_w = fig.subplots(
-        1, 3, gridspec_kw={"width_ratios": [1.0, 1.0, 1.05], "wspace": 0.32}
-    )
-    fig.subplots_adjust(left=0.03, right=0.98, bottom=0.13, top=0.9)
-
-    panels = (
-        (ax_q, p.queries, "q", f"queries: x W_q, W_q = {scale_q:g}·R({angle_q:g}°)"),
-        (ax_k, p.keys, "k", f"keys: x W_k, W_k = R({angle_k:g}°)"),
-    )
-    for ax, vectors, prefix, title in panels:
-        vectors_2d(
-            {"tokens x": p.tokens, prefix: vectors},
-            ax=ax,
-            labels={prefix: _names(prefix)},
-            colors={"tokens x": list(_TOKEN_PALE), prefix: list(_TOKEN_COLOURS)},
-            limit=_PLANE_LIMIT,
-            legend=False,
-        )
-        ax.set_title(title, y=1.0)  # a fixed y skips matplotlib's title placement (~3 ms)
-        # No ticks (they cost ~1.5 ms each): the grey cross marks the origin, the pale
-        # arrows (the tokens, all of length 2) give the scale.
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for side in ("left", "bottom"):
-            ax.spines[side].set_visible(False)
-
-    attention_heatmap(
-        p.weights,
-        ax=ax_w,
-        query_labels=_names("token "),
-        key_labels=_names("token "),
-        annotate=True,
-        colorbar=False,
-    )
-    ax_w.set_title("attention weights softmax(q·k / √2)", y=1.0)
+    fig = _ProjectionFigure()
+    fig.show(angle_q, scale_q, angle_k)
     return fig
 
 
@@ -113,6 +134,8 @@ def projection_explorer(
     return Explorer(
         draw_projection,
         controls,
+        build=_ProjectionFigure,
+        update=_ProjectionFigure.show,
         title="Projections in the plane: W_q and W_k decide who attends to whom",
         alt=_describe_projection,
         caption=(

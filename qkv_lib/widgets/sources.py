@@ -11,9 +11,10 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from ..examples.sources import SOURCES, SourceAttention, source_attention
-from ..plotting import OKABE_ITO, attention_heatmap
+from ..plotting import OKABE_ITO, attention_heatmap, update_heatmap
 from .controls import Dropdown
 from .explorer import Explorer
+from .redraw import clear_heatmap, crisp_cells, pin_titles
 
 __all__ = ["draw_source_attention", "source_explorer"]
 
@@ -68,6 +69,62 @@ def _shape_lines(a: SourceAttention) -> list[tuple[str, str]]:
     return lines
 
 
+class _SourcesFigure(Figure):
+    """Chapter 2's figure, built once. ``show(...)`` puts the weights in the map (drawn anew
+    when the sources, and so its shape and tokens, change) and rewrites the shapes."""
+
+    def __init__(self) -> None:
+        # A fixed layout (no layout engine): faster, and the panels never jump between frames.
+        super().__init__(figsize=(9.0, 3.9), layout="none")
+        self._ax = self.add_axes((0.1, 0.16, 0.44, 0.66))
+        pin_titles(self._ax)
+        self._sources = ("", "")  # the (query, key/value) sources the map shows: none yet
+        self._header = self.text(0.6, 0.9, "", fontsize=9, fontweight="bold", va="top")
+        self._lines: list = []
+
+    def show(self, query_source: str, kv_source: str, projections: bool) -> None:
+        a = source_attention(query_source, kv_source, projections)
+        if (query_source, kv_source) == self._sources:
+            update_heatmap(self._ax, a.weights)
+        else:
+            self._draw_map(a)
+        how = "with learned W_q, W_k, W_v" if a.projections else "without projections"
+        self._header.set_text(f"shapes, {how}")
+        lines = _shape_lines(a)
+        if len(lines) != len(self._lines):
+            for text in self._lines:
+                text.remove()
+            self._lines = [
+                self.text(0.6, 0.83 - i * 0.055, "", fontsize=8.5, family="monospace", va="top")
+                for i in range(len(lines))
+            ]
+        for text, (line, source) in zip(self._lines, lines, strict=True):
+            text.set_text(line)
+            text.set_color(_COLOURS.get(source, OKABE_ITO["black"]))
+
+    def _draw_map(self, a: SourceAttention) -> None:
+        T, S = a.weights.shape
+        ax, qs, kvs = self._ax, a.query_source, a.kv_source
+        clear_heatmap(ax)
+        attention_heatmap(
+            a.weights,
+            ax=ax,
+            query_labels=a.query_tokens,
+            key_labels=a.key_tokens,
+            annotate=True,
+            colorbar=False,
+        )
+        crisp_cells(ax)
+        ax.set_title(f"attention weights (T, S) = ({T}, {S})\n{_kind(a)}", fontsize=10)
+        ax.set_ylabel(f"query: {qs} token (T = {T})", color=_COLOURS[qs])
+        ax.set_xlabel(f"key and value: {kvs} token (S = {S})", color=_COLOURS[kvs])
+        for label in ax.get_yticklabels():
+            label.set_color(_COLOURS[qs])
+        for label in ax.get_xticklabels():
+            label.set_color(_COLOURS[kvs])
+        self._sources = (qs, kvs)
+
+
 def draw_source_attention(
     query_source: str = "decoder", kv_source: str = "encoder", projections: bool = True
 ) -> Figure:
@@ -75,42 +132,8 @@ def draw_source_attention(
 
     Pure function of its controls; the numbers come from :func:`source_attention`.
     """
-    a = source_attention(query_source, kv_source, projections)
-    T, S = a.weights.shape
-
-    # A fixed layout (no layout engine): faster, and the panels never jump between frames.
-    fig = Figure(figsize=(9.0, 3.9), layout="none")
-    ax = fig.add_axes((0.1, 0.16, 0.44, 0.66))
-    attention_heatmap(
-        a.weights,
-        ax=ax,
-        query_labels=a.query_tokens,
-        key_labels=a.key_tokens,
-        annotate=True,
-        colorbar=False,
-    )
-    ax.set_title(f"attention weights (T, S) = ({T}, {S})\n{_kind(a)}", fontsize=10)
-    ax.set_ylabel(f"query: {query_source} token (T = {T})", color=_COLOURS[query_source])
-    ax.set_xlabel(f"key and value: {kv_source} token (S = {S})", color=_COLOURS[kv_source])
-    for label in ax.get_yticklabels():
-        label.set_color(_COLOURS[query_source])
-    for label in ax.get_xticklabels():
-        label.set_color(_COLOURS[kv_source])
-
-    how = "with learned W_q, W_k, W_v" if a.projections else "without projections"
-    fig.text(0.6, 0.9, f"shapes, {how}", fontsize=9, fontweight="bold", va="top")
-    lines = _shape_lines(a)
-    step = 0.055
-    for i, (line, source) in enumerate(lines):
-        fig.text(
-            0.6,
-            0.83 - i * step,
-            line,
-            fontsize=8.5,
-            family="monospace",
-            va="top",
-            color=_COLOURS.get(source, OKABE_ITO["black"]),
-        )
+    fig = _SourcesFigure()
+    fig.show(query_source, kv_source, projections)
     return fig
 
 
@@ -164,6 +187,8 @@ def source_explorer(
     return Explorer(
         draw_source_attention,
         controls,
+        build=_SourcesFigure,
+        update=_SourcesFigure.show,
         title="Where do Q, K and V come from? Self- and cross-attention",
         alt=_describe,
         caption=(

@@ -13,10 +13,11 @@ import torch
 from matplotlib.figure import Figure
 
 from ..examples.lookup_task import LookupBatch
-from ..plotting import CYCLE, bar_weights, score_heatmap, training_curves
+from ..plotting import CYCLE, bar_weights, score_heatmap, training_curves, update_heatmap
 from ..training import History, chapter_run
 from .controls import Dropdown, Slider
 from .explorer import Explorer
+from .redraw import crisp_cells, pin_titles, set_bar_heights
 
 __all__ = [
     "draw_training_checkpoint",
@@ -40,6 +41,77 @@ def _check_example(history: History, example: int) -> int:
     return example
 
 
+class _TrainingFigure(Figure):
+    """Chapter 7's figure for ``chapter_run(seed)``, built once: the loss curve and the panels'
+    fixed parts. ``show(step, example)`` redraws the bars, the matching rule, the mark on the
+    loss curve and the titles."""
+
+    def __init__(self, seed: int = 0) -> None:
+        # A fixed layout (no layout engine): faster, and the panels never move between frames.
+        super().__init__(figsize=(10.0, 3.5), layout="none")
+        self._history = history = chapter_run(seed)
+        self._bars, self._match, self._loss = self.subplots(
+            1, 3, gridspec_kw={"width_ratios": [1.0, 0.85, 1.2], "wspace": 0.42}
+        )
+        self.subplots_adjust(left=0.06, right=0.98, bottom=0.2, top=0.9)
+
+        S = history.weights[0].shape[-1]
+        bar_weights(torch.full((S,), 1 / S), [""] * S, ax=self._bars, color=_OTHER)
+        self._bars.set_xlabel("pair (key over value); orange: key = query")
+        self._bars.set_yticks([0, 0.5, 1])
+        self._bars.set_ylim(0, 1.12)  # room for the label of a bar at 1
+        self._bar_labels = list(self._bars.texts)
+
+        # The colour range of the matching rule is the same at every checkpoint.
+        limit = max(history.match[s][0].abs().max().item() for s in history.checkpoints)
+        n_keys = history.match[0].shape[-1]
+        score_heatmap(  # no colour bar and no ticks: each costs milliseconds per frame
+            history.match[0][0],
+            ax=self._match,
+            limit=limit,
+            annotate=False,
+            colorbar=False,
+            title="matching rule: red = high score",
+        )
+        self._match.set_xticks([])
+        self._match.set_yticks([])
+        self._match.set_xlabel(f"key token k0 … k{n_keys - 1} (left to right)")
+        self._match.set_ylabel(f"query token k0 … k{n_keys - 1} (top down)")
+
+        training_curves(history.loss, ax=self._loss, mark=0, loss_limit=2.5)
+        self._mark = self._loss.lines[-1]  # the dashed line at the checkpoint
+        self._loss.set_xticks([0, 100, 200, 300])  # few ticks: each costs ~1.5 ms per frame
+        self._loss.set_yticks([0, 1, 2])
+        pin_titles(self._bars, self._match, self._loss)
+        crisp_cells(self._match)
+
+    def show(self, step: int, example: int) -> None:
+        history = self._history
+        if step not in history.weights:
+            raise ValueError(
+                f"step must be one of the checkpoints {history.checkpoints}; got {step!r}"
+            )
+        example = _check_example(history, example)
+        probe = history.probe
+        weights = history.weights[step][example]  # (S,)
+        position = probe.position[example].item()
+        query, target = probe.query[example].item(), probe.target[example].item()
+        predicted = history.predictions[step][example].item()
+
+        verdict = "right" if predicted == target else "wrong"
+        self._bars.set_title(f"query k{query}: predicts v{predicted} ({verdict})")
+        self._bars.set_xticks(range(weights.shape[0]), pair_labels(probe, example))
+        for j, bar in enumerate(self._bars.containers[0]):
+            bar.set_facecolor(_MATCH if j == position else _OTHER)
+        self._bar_labels = set_bar_heights(
+            self._bars, self._bars.containers[0], weights.tolist(), self._bar_labels
+        )
+
+        update_heatmap(self._match, history.match[step][0])  # (n_keys, n_keys), head 0
+        self._mark.set_xdata([step, step])
+        self._loss.set_title(f"loss; dashed: step {step} of {history.steps}")
+
+
 def draw_training_checkpoint(step: int = 0, example: int = 0, *, seed: int = 0) -> Figure:
     """Chapter 7's figure at checkpoint ``step`` for probe ``example`` of ``chapter_run(seed)``.
 
@@ -48,60 +120,8 @@ def draw_training_checkpoint(step: int = 0, example: int = 0, *, seed: int = 0) 
     colour range fixed across checkpoints. Right: loss and accuracy per step, the checkpoint
     marked by a dashed line. A pure function of its arguments.
     """
-    history = chapter_run(seed)
-    if step not in history.weights:
-        raise ValueError(f"step must be one of the checkpoints {history.checkpoints}; got {step!r}")
-    example = _check_example(history, example)
-    probe = history.probe
-    weights = history.weights[step][example]  # (S,)
-    position = probe.position[example].item()
-    query, target = probe.query[example].item(), probe.target[example].item()
-    predicted = history.predictions[step][example].item()
-    limit = max(history.match[s][0].abs().max().item() for s in history.checkpoints)
-
-    # A fixed layout (no layout engine): faster, and the panels never move between frames.
-    fig = Figure(figsize=(10.0, 3.5), layout="none")
-    ax_bars, ax_match, ax_loss = fig.subplots(
-        1, 3, gridspec_kw={"width_ratios": [1.0, 0.85, 1.2], "wspace": 0.42}
-    )
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.2, top=0.9)
-
-    colours = [_MATCH if j == position else _OTHER for j in range(weights.shape[0])]
-    verdict = "right" if predicted == target else "wrong"
-    bar_weights(
-        weights,
-        pair_labels(probe, example),
-        ax=ax_bars,
-        color=colours,
-        title=f"query k{query}: predicts v{predicted} ({verdict})",
-    )
-    ax_bars.set_xlabel("pair (key over value); orange: key = query")
-    ax_bars.set_yticks([0, 0.5, 1])
-    ax_bars.set_ylim(0, 1.12)  # room for the label of a bar at 1
-
-    n_keys = history.match[step].shape[-1]
-    score_heatmap(  # no colour bar and no ticks: each costs milliseconds per frame
-        history.match[step][0],
-        ax=ax_match,
-        limit=limit,
-        annotate=False,
-        colorbar=False,
-        title="matching rule: red = high score",
-    )
-    ax_match.set_xticks([])
-    ax_match.set_yticks([])
-    ax_match.set_xlabel(f"key token k0 … k{n_keys - 1} (left to right)")
-    ax_match.set_ylabel(f"query token k0 … k{n_keys - 1} (top down)")
-
-    training_curves(
-        history.loss,
-        ax=ax_loss,
-        mark=step,
-        loss_limit=2.5,
-        title=f"loss; dashed: step {step} of {history.steps}",
-    )
-    ax_loss.set_xticks([0, 100, 200, 300])  # few ticks: each costs ~1.5 ms per frame
-    ax_loss.set_yticks([0, 1, 2])
+    fig = _TrainingFigure(seed)
+    fig.show(step, example)
     return fig
 
 
@@ -142,6 +162,9 @@ def training_explorer(seed: int = 0) -> Explorer:
     def draw(step: int, example: int) -> Figure:
         return draw_training_checkpoint(step, example, seed=seed)
 
+    def build() -> Figure:
+        return _TrainingFigure(seed)
+
     def alt(step: int, example: int) -> str:
         return _describe(step, example, seed)
 
@@ -152,6 +175,8 @@ def training_explorer(seed: int = 0) -> Explorer:
     return Explorer(
         draw,
         controls,
+        build=build,
+        update=_TrainingFigure.show,
         title="Watch the projections learn: checkpoints of one training run",
         alt=alt,
         caption=(

@@ -27,7 +27,7 @@ Given = tuple[Inputs, Inputs | None]
 _NOTES = {
     "absent": ("not-attempted", "{message}: define it with exactly this name."),
     "timeout": (
-        "error",
+        "too-slow",
         f"Your function was still running after {HARVEST_SECONDS:g} s on small inputs: "
         "look for a loop that never ends.",
     ),
