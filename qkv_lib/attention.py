@@ -51,7 +51,9 @@ def scaled_dot_product_attention(
     """Attend from every query to every key and mix the values.
 
     Shapes: ``query (..., T, Dk)``, ``key (..., S, Dk)``, ``value (..., S, Dv)`` give
-    ``out (..., T, Dv)`` and ``weights (..., T, S)``; leading dimensions broadcast.
+    ``out (..., T, Dv)`` and ``weights (..., T, S)``; leading dimensions broadcast. The
+    weights' leading dimensions are those of ``query`` and ``key`` broadcast together;
+    ``value`` may add more, which only ``out`` then has.
 
     ``attn_mask`` must broadcast to ``(..., T, S)``. In a boolean mask ``True`` means *may
     attend*: the query may attend to that key. A float mask is added to the scores: ``0``
