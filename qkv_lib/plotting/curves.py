@@ -68,22 +68,10 @@ def line_plot(
     xs = as_values(x, "x")
     if xs.ndim != 1 or xs.numel() == 0:
         raise ValueError(f"x must be 1-D and non-empty; got shape {tuple(xs.shape)}")
-    if not isinstance(series, Mapping) or not series:
-        raise TypeError(
-            f"series must be a non-empty dict {{label: y values}}; got {type(series).__name__}"
-        )
-    curves = {}
-    for name, ys in series.items():
-        y = as_values(ys, f"series[{name!r}]")
-        if y.shape != xs.shape:
-            raise ValueError(
-                f"series[{name!r}] has shape {tuple(y.shape)} but x has shape {tuple(xs.shape)}"
-            )
-        curves[str(name)] = y
+    curves = named_series(series, xs, "x")
 
     ax = new_axes(ax)
-    for index, (name, y) in enumerate(curves.items()):
-        ax.plot(xs.numpy(), y.numpy(), marker="o", color=CYCLE[index % len(CYCLE)], label=name)
+    plot_series(ax, xs, curves)
     if logx is not None:
         ax.set_xscale("log", base=logx)
         ax.set_xticks(xs.tolist(), [f"{v:g}" for v in xs.tolist()])
@@ -94,6 +82,30 @@ def line_plot(
         ax.legend(frameon=False)
     label_axes(ax, xlabel, ylabel, title)
     return ax
+
+
+def named_series(series: object, xs: torch.Tensor, x_name: str) -> dict[str, torch.Tensor]:
+    """Check ``series``, a dict {label: values}, each as long as ``xs``; return the values."""
+    if not isinstance(series, Mapping) or not series:
+        raise TypeError(
+            f"series must be a non-empty dict {{label: values}}; got {type(series).__name__}"
+        )
+    curves = {}
+    for name, values in series.items():
+        y = as_values(values, f"series[{name!r}]")
+        if y.shape != xs.shape:
+            raise ValueError(
+                f"series[{name!r}] has shape {tuple(y.shape)} but {x_name} has shape "
+                f"{tuple(xs.shape)}"
+            )
+        curves[str(name)] = y
+    return curves
+
+
+def plot_series(ax: Axes, xs: torch.Tensor, curves: dict[str, torch.Tensor]) -> None:
+    """One line with markers per curve, in the course's colour cycle, labelled for a legend."""
+    for index, (name, y) in enumerate(curves.items()):
+        ax.plot(xs.numpy(), y.numpy(), marker="o", color=CYCLE[index % len(CYCLE)], label=name)
 
 
 def training_curves(

@@ -13,7 +13,8 @@ import torch
 from matplotlib.axes import Axes
 
 from ._args import as_values, label_axes, new_axes
-from .style import CYCLE, OKABE_ITO
+from .curves import named_series, plot_series
+from .style import OKABE_ITO
 
 __all__ = ["scaling_plot"]
 
@@ -41,26 +42,15 @@ def scaling_plot(
     xs = as_values(sizes, "sizes")
     if xs.ndim != 1 or xs.numel() < 2 or not (xs > 0).all():
         raise ValueError(f"sizes must be 1-D, positive and at least 2; got {xs.tolist()}")
-    if not isinstance(series, Mapping) or not series:
-        raise TypeError(
-            f"series must be a non-empty dict {{label: values}}; got {type(series).__name__}"
-        )
-    curves = {}
-    for name, values in series.items():
-        y = as_values(values, f"series[{name!r}]")
-        if y.shape != xs.shape:
-            raise ValueError(
-                f"series[{name!r}] has shape {tuple(y.shape)} but sizes has {tuple(xs.shape)}"
-            )
+    curves = named_series(series, xs, "sizes")
+    for name, y in curves.items():
         if not (torch.isfinite(y).all() and (y > 0).all()):
             raise ValueError(f"series[{name!r}] must be positive to be drawn on a log axis")
-        curves[str(name)] = y
     if slope is not None and (isinstance(slope, bool) or not isinstance(slope, (int, float))):
         raise TypeError(f"slope must be a number or None; got {type(slope).__name__}")
 
     ax = new_axes(ax)
-    for index, (name, y) in enumerate(curves.items()):
-        ax.plot(xs.numpy(), y.numpy(), marker="o", color=CYCLE[index % len(CYCLE)], label=name)
+    plot_series(ax, xs, curves)
     if slope is not None:
         anchor = next(iter(curves.values()))[-1]
         reference = anchor * (xs / xs[-1]) ** slope
