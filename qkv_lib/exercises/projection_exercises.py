@@ -19,19 +19,26 @@ PROJECT_SIZES = {"B": 2, "T": 3, "S": 5, "E": 10, "d_k": 8, "Dv": 6}
 PROBE_SIZES = {"B": 2, "T": 3, "S": 5, "d": 7}  # square W's: only here does x @ W.T run
 
 
-def _project_inputs(sizes: dict[str, int] = PROJECT_SIZES) -> Inputs:
-    g = torch.Generator().manual_seed(31)
+def projection_inputs(sizes: dict[str, int], seed: int, names: tuple[str, ...]) -> Inputs:
+    """Two sources and three matrices, float64: ``(B, T, E)``, ``(B, S, E_enc)``, W_q
+    ``(E, d_k)``, W_k ``(E_enc, d_k)``, W_v ``(E_enc, Dv)``. A width missing from ``sizes``
+    is E (E_enc too), and E itself is ``sizes["d"]`` for probes where every width is one."""
+    g = torch.Generator().manual_seed(seed)
     B, T, S = sizes["B"], sizes["T"], sizes["S"]
     E = sizes.get("E", sizes.get("d"))
-    d_k, Dv = sizes.get("d_k", E), sizes.get("Dv", E)
+    E_enc, d_k, Dv = sizes.get("E_enc", E), sizes.get("d_k", E), sizes.get("Dv", E)
     args = (
-        torch.randn(B, T, E, generator=g, dtype=torch.float64),  # x_q
-        torch.randn(B, S, E, generator=g, dtype=torch.float64),  # x_kv
+        torch.randn(B, T, E, generator=g, dtype=torch.float64),  # the queries' source
+        torch.randn(B, S, E_enc, generator=g, dtype=torch.float64),  # the keys' and values'
         torch.randn(E, d_k, generator=g, dtype=torch.float64),  # W_q
-        torch.randn(E, d_k, generator=g, dtype=torch.float64),  # W_k
-        torch.randn(E, Dv, generator=g, dtype=torch.float64),  # W_v
+        torch.randn(E_enc, d_k, generator=g, dtype=torch.float64),  # W_k
+        torch.randn(E_enc, Dv, generator=g, dtype=torch.float64),  # W_v
     )
-    return Inputs(args, ("x_q", "x_kv", "W_q", "W_k", "W_v"), sizes)
+    return Inputs(args, names, sizes)
+
+
+def _project_inputs(sizes: dict[str, int] = PROJECT_SIZES) -> Inputs:
+    return projection_inputs(sizes, 31, ("x_q", "x_kv", "W_q", "W_k", "W_v"))
 
 
 def _project(x_q, x_kv, W_q, W_k, W_v, *, q_from="q", kv_from="kv", transpose=False):

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from functools import partial
 
-import torch
 from torch import Tensor
 
 from .inputs import Inputs
-from .projection_exercises import TRANSPOSED_W
+from .projection_exercises import TRANSPOSED_W, projection_inputs
 from .spec import Exercise, Mistake
 
 CROSS_SIZES = {"B": 2, "T": 3, "S": 5, "E": 10, "E_enc": 7, "d_k": 8, "Dv": 6}
@@ -23,18 +22,7 @@ PROBE_SIZES = {"B": 2, "T": 3, "S": 5, "d": 4}  # every width d: any source or m
 
 
 def _cross_inputs(sizes: dict[str, int] = CROSS_SIZES) -> Inputs:
-    g = torch.Generator().manual_seed(47)
-    B, T, S, d = sizes["B"], sizes["T"], sizes["S"], sizes.get("d")
-    E, E_enc = sizes.get("E", d), sizes.get("E_enc", d)
-    d_k, Dv = sizes.get("d_k", d), sizes.get("Dv", d)
-    args = (
-        torch.randn(B, T, E, generator=g, dtype=torch.float64),  # x_dec
-        torch.randn(B, S, E_enc, generator=g, dtype=torch.float64),  # x_enc
-        torch.randn(E, d_k, generator=g, dtype=torch.float64),  # W_q
-        torch.randn(E_enc, d_k, generator=g, dtype=torch.float64),  # W_k
-        torch.randn(E_enc, Dv, generator=g, dtype=torch.float64),  # W_v
-    )
-    return Inputs(args, ("x_dec", "x_enc", "W_q", "W_k", "W_v"), sizes)
+    return projection_inputs(sizes, 47, ("x_dec", "x_enc", "W_q", "W_k", "W_v"))
 
 
 def _cross(x_dec, x_enc, W_q, W_k, W_v, *, q_from="dec", kv_from="enc", swap="", transpose=False):
