@@ -1496,6 +1496,15 @@ def test_strict_mode_raises_on_a_wrong_answer(monkeypatch):
         qkv.check("causal_mask", _raises_value_error)
 
 
+@pytest.mark.parametrize("exercise_id", list(qkv.exercises.EXERCISES))
+def test_strict_mode_passes_the_reference_and_raises_on_the_first_mistake(exercise_id, monkeypatch):
+    monkeypatch.setenv("QKV_CHECK_STRICT", "1")
+    exercise = qkv.exercises.EXERCISES[exercise_id]
+    assert qkv.check(exercise_id, exercise.reference).passed
+    with pytest.raises(qkv.exercises.ExerciseFailed):
+        qkv.check(exercise_id, exercise.mistakes[0].compute)
+
+
 def test_strict_mode_passes_a_right_answer(monkeypatch):
     monkeypatch.setenv("QKV_CHECK_STRICT", "1")
     for exercise_id in EXERCISE_IDS:

@@ -2,7 +2,8 @@
 
 As in tests/test_exercises_mask_and_sources.py: answers written the way learners write them.
 Correct variants in other styles pass; each known mistake gets its own code and says why;
-junk never raises and gets a code; strict mode raises ``ExerciseFailed``.
+junk never raises and gets a code (strict mode, for every exercise, is in
+tests/test_exercises.py).
 """
 
 from __future__ import annotations
@@ -12,19 +13,10 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_helpers import expect
 
 import qkv_lib as qkv
-from qkv_lib.exercises import EXERCISES, ExerciseFailed
-
-
-def expect(exercise_id, answer, code, *words):
-    result = qkv.check(exercise_id, answer)
-    assert result.code == code, f"expected {code}, got {result.code}: {result.message}"
-    assert result.passed is (code == "pass")
-    assert "Traceback" not in result.message and "tensor(" not in result.message
-    for word in words:
-        assert word.lower() in result.message.lower(), (word, result.message)
-    return result
+from qkv_lib.exercises import EXERCISES
 
 
 # ----------------------------------------------------------------- grouped_query_attention
@@ -312,12 +304,3 @@ def test_a_cache_that_did_not_grow_by_one_gets_a_hint():
 )
 def test_decode_step_junk_gets_a_code(answer, code):
     expect("decode_step", answer, code)
-
-
-@pytest.mark.parametrize("exercise_id", ["grouped_query_attention", "decode_step"])
-def test_strict_mode_raises_on_a_mistake_only(exercise_id, monkeypatch):
-    monkeypatch.setenv("QKV_CHECK_STRICT", "1")
-    exercise = EXERCISES[exercise_id]
-    assert qkv.check(exercise_id, exercise.reference).passed
-    with pytest.raises(ExerciseFailed):
-        qkv.check(exercise_id, exercise.mistakes[0].compute)
