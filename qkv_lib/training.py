@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from . import _validate
+from ._threads import one_thread
 from .examples.lookup_model import LookupModel, match_scores
 from .examples.lookup_task import (
     N_PAIRS,
@@ -144,10 +145,8 @@ def train(
     losses = torch.empty(steps)
     accuracies = torch.empty(steps)
     weights, predictions, match = {}, {}, {}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # see the docstring: faster here, and immune to a busy core
     start = time.perf_counter()
-    try:
+    with one_thread():  # see the docstring: faster here, and immune to a busy core
         for step in range(steps + 1):
             if step in checkpoints:
                 weights[step], predictions[step], match[step] = _snapshot(model, probe)
@@ -163,8 +162,6 @@ def train(
             optimizer.step()
             losses[step] = loss.detach()
             accuracies[step] = (logits.detach().argmax(dim=-1) == batch.target).float().mean()
-    finally:
-        torch.set_num_threads(threads)
     return History(
         loss=losses,
         accuracy=accuracies,

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from torch import Tensor, nn
 
 import qkv_lib as qkv
+from qkv_lib._threads import one_thread
 
 DTYPES = (torch.float32, torch.float64)
 TOLERANCE = {
@@ -44,10 +45,8 @@ NO_DEADLINE = settings(deadline=None)
 def _one_thread():
     """Tiny tensors want one intra-op thread: on a busy 2-core machine a second one makes a
     3 x 5 softmax take milliseconds instead of microseconds (threads wait for each other)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_thread():
+        yield
 
 
 def assert_close(actual: Tensor, expected: Tensor, **kwargs) -> None:

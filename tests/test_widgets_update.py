@@ -13,9 +13,10 @@ import torch
 from matplotlib.figure import Figure
 
 from qkv_lib import plotting
+from qkv_lib._threads import one_thread
 from qkv_lib.plotting import course_style, figure_to_png, figure_to_svg
 from qkv_lib.widgets import Dropdown, Explorer, Slider
-from qkv_lib.widgets.frames import compact_svg, one_thread
+from qkv_lib.widgets.frames import compact_svg
 from qkv_lib.widgets.redraw import (
     clear_heatmap,
     crisp_cells,

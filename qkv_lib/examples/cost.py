@@ -21,6 +21,7 @@ from torch import Tensor
 from torch.overrides import TorchFunctionMode
 
 from .. import _validate
+from .._threads import one_thread
 from ..attention import scaled_dot_product_attention
 from .lookup_task import check_generator
 
@@ -36,17 +37,13 @@ def time_call(fn: Callable[[], Any], repeats: int = 5) -> float:
     if not callable(fn):
         raise TypeError(f"fn must be a function of no arguments, got {type(fn).__name__}")
     repeats = _validate.positive_int("repeats", repeats)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # one thread: a busy machine disturbs it far less than several
-    try:
+    with one_thread():  # a busy machine disturbs one thread far less than several
         fn()  # warm-up: first calls pay for allocations and kernel selection
         best = float("inf")
         for _ in range(repeats):
             start = time.perf_counter()
             fn()
             best = min(best, time.perf_counter() - start)
-    finally:
-        torch.set_num_threads(threads)
     return best
 
 

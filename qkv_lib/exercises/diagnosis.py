@@ -17,6 +17,7 @@ import warnings
 
 import torch
 
+from .._threads import one_thread
 from .compare import close, first_match, mistake_on_probe
 from .context import Context, Step
 from .deadline import TIMEOUT_ENV
@@ -245,15 +246,10 @@ def judge(
     context = Context(exercise, observation, inputs, probe)
     # The checker's tensors are tiny: waking torch's thread pool for each of the hundreds of
     # operations a scale fit makes costs far more than it saves (100x on a busy machine).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch's warnings are not the checker's message
-            for step in STEPS:
-                found = step(context)
-                if found is not None:
-                    return found
-    finally:
-        torch.set_num_threads(threads)
+    with one_thread(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's warnings are not the checker's message
+        for step in STEPS:
+            found = step(context)
+            if found is not None:
+                return found
     return context.result("wrong-values", "The values are not right.")  # pragma: no cover

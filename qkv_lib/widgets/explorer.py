@@ -20,8 +20,9 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from .._frontend import mime_bundle, running_headless
+from .._threads import one_thread
 from .controls import Control, Dropdown, Slider
-from .frames import FORMATS, FrameCache, draw_figure, one_thread
+from .frames import FORMATS, FrameCache, draw_figure
 from .live import ExplorerWidget
 from .twin import TwinControl, twin_html
 

@@ -3,8 +3,8 @@
 ``draw_figure`` calls an explorer's ``draw`` in the course style and checks what comes
 back; ``FrameCache`` renders each frame once (the live widget redraws on every slider move,
 the twin needs every frame), updating one figure when the explorer can; ``compact_svg``
-shrinks a frame before a page embeds many of them; ``one_thread`` runs an explorer's tiny
-tensor maths without torch's thread pool. First used in chapter 1, Q, K and V as retrieval.
+shrinks a frame before a page embeds many of them. Frames are drawn on one torch thread
+(:mod:`qkv_lib._threads`). First used in chapter 1, Q, K and V as retrieval.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import torch
 from matplotlib.figure import Figure
 
+from .._threads import one_thread
 from ..plotting import course_style, figure_to_png, figure_to_svg
 
-__all__ = ["FORMATS", "FrameCache", "compact_svg", "draw_figure", "one_thread"]
+__all__ = ["FORMATS", "FrameCache", "compact_svg", "draw_figure"]
 
 #: The formats a frame can be rendered to.
 FORMATS = ("svg", "png")
@@ -48,22 +48,6 @@ def draw_figure(
             "matplotlib.figure.Figure() so nothing leaks into the notebook's outputs"
         )
     return fig
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one thread for a ``with`` block (the previous number is restored).
-
-    An explorer's maths are on tensors of a few dozen numbers: splitting them between
-    threads only adds waiting, up to ~15 ms per operation when the machine is busy and the
-    second thread is not scheduled at once.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 @contextlib.contextmanager
