@@ -160,6 +160,8 @@ def test_config_is_offline():
 def test_makefile_builds_with_the_same_flags():
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     assert f"BOOK_FLAGS := {' '.join(BOOK_FLAGS)}\n" in makefile
+    bench = (REPO / "benchmarks" / "run.py").read_text(encoding="utf-8")  # times the same build
+    assert f"BOOK_FLAGS = {json.dumps(BOOK_FLAGS)}" in bench
 
 
 # --- slow: the real book, built from scratch -----------------------------------------------
